@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// The otpd command line: serve, migrate, accounts, keys, signing-keys.
+import { parseArgs } from 'node:util';
+import { Accounts } from '../core/accounts.js';
+import { Secrets } from '../core/code.js';
+import { systemClock } from '../core/clock.js';
+import { isOtpError } from '../core/errors.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { createOtpd, openStore, serve, VERSION } from '../main.js';
+import { KeyRing } from '../tokens/keys.js';
+
+const USAGE = `otpd ${VERSION}: self-hosted OTP verification
+
+Usage:
+  otpd serve                                   start the HTTP API (migrates the store first)
+  otpd migrate                                 create or upgrade the database schema
+  otpd accounts create NAME [--app-name TEXT]  create an account
+  otpd accounts list
+  otpd accounts set-webhook NAME URL           set the delivery webhook; prints its signing secret once
+  otpd keys create --account NAME [--sandbox]  create an API key; printed once
+  otpd keys list [--account NAME]
+  otpd keys revoke ID
+  otpd signing-keys rotate                     new proof-token signing key; the old one stays in the JWKS
+
+Settings come from OTPD_* environment variables; see the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      account: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      'app-name': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  const [cmd, sub, ...rest] = positionals;
+  if (values.version) return print(VERSION);
+  if (values.help || !cmd) return print(USAGE);
+  const config = loadConfig();
+
+  if (cmd === 'serve') {
+    const o = await createOtpd(config);
+    const stop = async (signal: string) => {
+      o.logger.info({ signal }, 'shutting down');
+      await o.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    await serve(o);
+    return -1; // keep running
+  }
+
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    const accounts = new Accounts(store, new Secrets(config.secret), systemClock);
+    switch (`${cmd} ${sub ?? ''}`.trim()) {
+      case 'migrate':
+        return print(`schema is up to date (${store.kind})`);
+      case 'accounts create': {
+        const a = await accounts.create(need(rest[0], 'NAME'), { appName: values['app-name'] });
+        return print(`created account ${a.name} (${a.id})`);
+      }
+      case 'accounts list':
+        for (const a of await store.listAccounts()) print(`${a.id}  ${a.name}  app=${a.appName}  webhook=${a.webhookUrl ?? '-'}`);
+        return 0;
+      case 'accounts set-webhook': {
+        const secret = await accounts.setWebhook(need(rest[0], 'NAME'), need(rest[1], 'URL'));
+        return print(`webhook set. Signing secret (shown once; verify webhook-signature with it):\n${secret}`);
+      }
+      case 'keys create': {
+        const { record, key } = await accounts.createKey(need(values.account, '--account NAME'), { sandbox: values.sandbox });
+        return print(`created ${record.sandbox ? 'sandbox ' : ''}key ${record.id} for account ${values.account}. The key (shown once):\n${key}`);
+      }
+      case 'keys list': {
+        const acc = values.account ? await accounts.byName(values.account) : null;
+        for (const k of await store.listApiKeys(acc?.id)) {
+          print(`${k.id}  ${k.prefix}…  account=${k.accountId}${k.sandbox ? '  sandbox' : ''}  ${k.revokedAt ? 'revoked ' + new Date(k.revokedAt).toISOString() : 'active'}`);
+        }
+        return 0;
+      }
+      case 'keys revoke':
+        await accounts.revokeKey(need(rest[0], 'ID'));
+        return print(`revoked ${rest[0]}`);
+      case 'signing-keys rotate': {
+        const ring = await KeyRing.open(store, new Secrets(config.secret), systemClock, config.tokenAlg);
+        const k = await ring.rotate();
+        return print(`new signing key ${k.kid} (${k.alg}); running nodes pick it up on restart`);
+      }
+      default:
+        process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);
+        return 2;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function print(s: string): number {
+  process.stdout.write(`${s}\n`);
+  return 0;
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined || v === '') throw new ConfigError(`missing ${what}`);
+  return v;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError || isOtpError(e)) process.stderr.write(`otpd: ${(e as Error).message}\n`);
+    else process.stderr.write(`otpd: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,67 @@
+// Code generation (CSPRNG), HMAC hashing, constant-time comparison and sealing of codes at rest.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { CodeType } from './types.js';
+
+const ALPHABETS: Record<CodeType, string> = {
+  numeric: '0123456789',
+  alpha: 'ABCDEFGHJKLMNPQRSTUVWXYZ',
+  alphanumeric: '23456789ABCDEFGHJKLMNPQRSTUVWXYZ',
+};
+
+/** A fresh code of `length` characters drawn uniformly with crypto.randomInt. */
+export function generateCode(length: number, type: CodeType): string {
+  const alphabet = ALPHABETS[type];
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** Canonical form of a code for hashing: letters compare case-insensitively, surrounding spaces dropped. */
+export function normaliseCode(code: string): string {
+  return code.trim().toUpperCase();
+}
+
+/** Keyed secrets derived from OTPD_SECRET, one per purpose so no key is used for two jobs. */
+export class Secrets {
+  private readonly codeKey: Buffer;
+  private readonly apiKeyKey: Buffer;
+  private readonly sealKey: Buffer;
+
+  constructor(secret: string) {
+    const derive = (label: string) => createHmac('sha256', secret).update(`otpd:${label}`).digest();
+    this.codeKey = derive('code-hmac');
+    this.apiKeyKey = derive('api-key-hmac');
+    this.sealKey = derive('seal-aes-256-gcm');
+  }
+
+  /** HMAC-SHA256 over verification id and code: binds a hash to one verification. */
+  hashCode(verificationId: string, code: string): Buffer {
+    return createHmac('sha256', this.codeKey).update(verificationId).update('\0').update(normaliseCode(code)).digest();
+  }
+
+  /** Constant-time comparison of a candidate code against the stored hash. */
+  codeMatches(verificationId: string, candidate: string, stored: Buffer): boolean {
+    const h = this.hashCode(verificationId, candidate);
+    return h.length === stored.length && timingSafeEqual(h, stored);
+  }
+
+  /** Hash under which an API key is stored and looked up. */
+  hashApiKey(key: string): Buffer {
+    return createHmac('sha256', this.apiKeyKey).update(key).digest();
+  }
+
+  /** AES-256-GCM seal: iv(12) | tag(16) | ciphertext. */
+  seal(plain: string): Buffer {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.sealKey, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
+  }
+
+  /** Opens what seal() produced; throws if it was tampered with or sealed under another secret. */
+  open(sealed: Buffer): string {
+    const d = createDecipheriv('aes-256-gcm', this.sealKey, sealed.subarray(0, 12));
+    d.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,285 @@
+// The verification engine: each call is pure decisions plus one or two atomic store primitives.
+import { createHash } from 'node:crypto';
+import { generateCode, type Secrets } from './code.js';
+import type { Clock } from './clock.js';
+import { OtpError } from './errors.js';
+import { newId } from './ids.js';
+import { DEFAULT_POLICY, IDEMPOTENCY_TTL_MS, type VerificationPolicy } from './policy.js';
+import { normaliseAnyRecipient, normaliseRecipient } from './recipient.js';
+import type { Account, Channel, CheckReason, CodeType, SendRecord, VerificationRecord } from './types.js';
+import { attemptsRemaining, decideCheck, reasonNotCheckable, resendRefusal } from './verification.js';
+import type { IdempotencyInput, InsertResult, NewSend, Store } from '../store/types.js';
+
+/** Who is calling: the account and whether its key is a sandbox key. */
+export interface Caller {
+  account: Account;
+  sandbox: boolean;
+}
+
+export interface CreateInput {
+  to: string;
+  channel: Channel;
+  codeLength?: number;
+  codeType?: CodeType;
+  code?: string;
+  ttl?: number;
+  maxAttempts?: number;
+  locale?: string;
+  templateId?: string;
+  sender?: string;
+  reference?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface VerificationResult {
+  record: VerificationRecord;
+  sends: SendRecord[];
+  /** Only for sandbox keys: the code, so app tests can complete the flow. */
+  code?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  record: VerificationRecord;
+  valid: boolean;
+  reason: CheckReason;
+  attemptsRemaining: number;
+  token?: string;
+  tokenExpiresAt?: number;
+}
+
+/** Which channels can deliver for an account right now; implemented by the delivery layer. */
+export interface ChannelDirectory {
+  isAvailable(account: Account, channel: Channel): boolean;
+}
+
+export interface TokenIssuer {
+  issue(claims: { sub: string; verification_id: string; account: string; channel: string }): Promise<{ token: string; expiresAt: number }>;
+}
+
+/** Observers for metrics; the engine never waits on them. */
+export interface EngineEvents {
+  created?(channel: Channel): void;
+  checked?(reason: CheckReason): void;
+  queued?(): void;
+}
+
+export interface EngineDeps {
+  store: Store;
+  secrets: Secrets;
+  clock: Clock;
+  channels: ChannelDirectory;
+  tokens: TokenIssuer;
+  policy?: VerificationPolicy;
+  events?: EngineEvents;
+}
+
+export class Engine {
+  private readonly store: Store;
+  private readonly secrets: Secrets;
+  private readonly clock: Clock;
+  private readonly policy: VerificationPolicy;
+  private readonly events: EngineEvents;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.store = deps.store;
+    this.secrets = deps.secrets;
+    this.clock = deps.clock;
+    this.policy = deps.policy ?? DEFAULT_POLICY;
+    this.events = deps.events ?? {};
+  }
+
+  private get cooldownMs(): number {
+    return this.policy.resendCooldownSeconds * 1000;
+  }
+
+  /** Creates a verification, or sends the pending one for the same recipient again (never resetting attempts). */
+  async create(caller: Caller, input: CreateInput, idempotencyKey?: string): Promise<VerificationResult> {
+    const accountId = caller.account.id;
+    const to = normaliseRecipient(input.to, input.channel);
+    this.requireChannel(caller, input.channel);
+    if (input.code !== undefined && input.codeLength !== undefined) {
+      throw new OtpError('invalid_request', '`code` and `code_length` cannot be used together.', {
+        fields: [{ field: 'code_length', detail: 'must be omitted when code is given' }],
+      });
+    }
+    if (input.templateId !== undefined) await this.requireTemplate(accountId, input.templateId, input.channel);
+
+    const now = this.clock.now();
+    const idem: IdempotencyInput | undefined = idempotencyKey
+      ? { key: idempotencyKey, requestHash: requestHash(input), expiresAt: now + IDEMPOTENCY_TTL_MS }
+      : undefined;
+    const send: NewSend = { channel: input.channel, status: caller.sandbox ? 'sandbox' : 'queued' };
+
+    for (let tries = 0; tries < 3; tries++) {
+      const record = this.newRecord(caller, input, to, now);
+      const code = input.code ?? generateCode(record.codeLength, record.codeType);
+      record.codeHash = this.secrets.hashCode(record.id, code);
+      record.codeSealed = this.secrets.seal(code);
+      const res: InsertResult = await this.store.insertVerification(record, send, now, idem);
+      if (res.kind === 'created') {
+        this.events.created?.(input.channel);
+        if (!caller.sandbox) this.events.queued?.();
+        return this.withCode(caller, { record: res.record, sends: res.sends });
+      }
+      if (res.kind === 'idempotent_replay') {
+        if (res.requestHash !== idem?.requestHash) {
+          throw new OtpError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
+        }
+        return this.get(caller, res.verificationId);
+      }
+      // A live verification exists for this recipient: one more send of the same code.
+      const sent = await this.store.recordSend(accountId, res.record.id, send, now, this.cooldownMs, idem);
+      if (sent.sent) {
+        if (!caller.sandbox) this.events.queued?.();
+        return this.withCode(caller, { record: sent.record, sends: sent.sends });
+      }
+      // It was closed in between (approved, canceled, expired): create afresh; otherwise explain the refusal.
+      if (sent.record && sent.record.status === 'pending' && now < sent.record.expiresAt) {
+        throw resendRefusal(sent.record, now, this.cooldownMs);
+      }
+    }
+    throw new OtpError('internal', 'Could not create the verification; please retry.');
+  }
+
+  /** One verification of the caller's account with its sends; another account's id is `not_found`. */
+  async get(caller: Caller, id: string): Promise<VerificationResult> {
+    const record = await this.store.getVerification(caller.account.id, id);
+    if (!record) throw notFound();
+    return this.withCode(caller, { record, sends: await this.store.listSends(id) });
+  }
+
+  /** Sends the same code again, on the same or another channel; attempts are never restored. */
+  async resend(caller: Caller, id: string, channel?: Channel): Promise<VerificationResult> {
+    const current = await this.store.getVerification(caller.account.id, id);
+    if (!current) throw notFound();
+    const ch = channel ?? current.channel;
+    if (ch !== current.channel) normaliseRecipient(current.to, ch);
+    this.requireChannel(caller, ch);
+    const now = this.clock.now();
+    const res = await this.store.recordSend(caller.account.id, id, { channel: ch, status: caller.sandbox ? 'sandbox' : 'queued' }, now, this.cooldownMs);
+    if (!res.sent) throw res.record ? resendRefusal(res.record, now, this.cooldownMs) : notFound();
+    if (!caller.sandbox) this.events.queued?.();
+    return this.withCode(caller, { record: res.record, sends: res.sends });
+  }
+
+  /** Cancels a pending verification; canceling a finished one answers its state unchanged. */
+  async cancel(caller: Caller, id: string): Promise<VerificationResult> {
+    const current = await this.store.getVerification(caller.account.id, id);
+    if (!current) throw notFound();
+    const now = this.clock.now();
+    if (current.status === 'pending' && now < current.expiresAt) {
+      if (!(await this.store.finish(id, 'canceled', now))) {
+        const after = await this.store.getVerification(caller.account.id, id);
+        if (after?.status !== 'canceled') {
+          throw new OtpError('verification_not_pending', `This verification is ${after?.status ?? 'gone'} and can no longer be canceled.`);
+        }
+      }
+    } else if (current.status !== 'canceled') {
+      throw new OtpError('verification_not_pending', `This verification is ${current.status === 'pending' ? 'expired' : current.status} and can no longer be canceled.`);
+    }
+    return this.get(caller, id);
+  }
+
+  /** Checks a code against a verification by id. Counts the attempt first, then compares in constant time. */
+  async check(caller: Caller, id: string, code: string): Promise<CheckResult> {
+    const now = this.clock.now();
+    const counted = await this.store.countAttempt(caller.account.id, id, now);
+    if (!counted.record) throw notFound();
+    let r = counted.record;
+    if (!counted.counted) return this.result(r, reasonNotCheckable(r, now));
+
+    const decision = decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash));
+    if (decision.transition === 'approved') {
+      if (!(await this.store.finish(r.id, 'approved', now))) return this.result(r, 'already_used');
+      r = { ...r, status: 'approved', codeSealed: null, updatedAt: now };
+      const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
+      this.events.checked?.('approved');
+      return { ...this.result(r, 'approved'), token: token.token, tokenExpiresAt: token.expiresAt };
+    }
+    if (decision.transition === 'max_attempts_reached' && (await this.store.finish(r.id, 'max_attempts_reached', now))) {
+      r = { ...r, status: 'max_attempts_reached', codeSealed: null, updatedAt: now };
+    }
+    return this.result(r, 'incorrect_code');
+  }
+
+  /** Checks a code against the newest pending verification for `to` (else the newest of any status). */
+  async checkRecipient(caller: Caller, rawTo: string, code: string): Promise<CheckResult> {
+    const to = normaliseAnyRecipient(rawTo);
+    const latest = await this.store.findLatestForRecipient(caller.account.id, to);
+    if (!latest) throw new OtpError('not_found', 'No verification exists for this recipient.');
+    return this.check(caller, latest.id, code);
+  }
+
+  private result(r: VerificationRecord, reason: CheckReason): CheckResult {
+    if (reason !== 'approved') this.events.checked?.(reason);
+    return { id: r.id, record: r, valid: reason === 'approved', reason, attemptsRemaining: attemptsRemaining(r) };
+  }
+
+  private requireChannel(caller: Caller, channel: Channel): void {
+    if (caller.sandbox) return;
+    if (!this.deps.channels.isAvailable(caller.account, channel)) {
+      throw new OtpError('channel_unavailable', `No provider is configured for the '${channel}' channel.`, {
+        fields: [{ field: 'channel', detail: `'${channel}' has no configured provider` }],
+      });
+    }
+  }
+
+  private async requireTemplate(accountId: string, templateId: string, channel: Channel): Promise<void> {
+    const t = await this.store.getTemplate(accountId, templateId);
+    if (!t) throw new OtpError('invalid_request', 'Unknown template.', { fields: [{ field: 'template_id', detail: 'no such template in this account' }] });
+    if (t.channel !== channel) {
+      throw new OtpError('invalid_request', `That template is for the '${t.channel}' channel.`, {
+        fields: [{ field: 'template_id', detail: `template channel '${t.channel}' does not match '${channel}'` }],
+      });
+    }
+  }
+
+  private newRecord(caller: Caller, input: CreateInput, to: string, now: number): VerificationRecord {
+    const p = this.policy;
+    const ttl = input.ttl ?? p.ttlSeconds;
+    return {
+      id: newId('ver', now),
+      accountId: caller.account.id,
+      to,
+      channel: input.channel,
+      status: 'pending',
+      codeHash: Buffer.alloc(0),
+      codeSealed: null,
+      codeType: input.code !== undefined ? 'alphanumeric' : (input.codeType ?? p.codeType),
+      codeLength: input.code?.length ?? input.codeLength ?? p.codeLength,
+      attempts: 0,
+      maxAttempts: input.maxAttempts ?? p.maxAttempts,
+      sendCount: 1,
+      maxSends: p.maxSends,
+      lastSentAt: now,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + ttl * 1000,
+      locale: input.locale ?? p.locale,
+      templateId: input.templateId ?? null,
+      sender: input.sender ?? null,
+      reference: input.reference ?? null,
+      metadata: input.metadata ?? null,
+      sandbox: caller.sandbox,
+    };
+  }
+
+  private withCode(caller: Caller, res: VerificationResult): VerificationResult {
+    if (caller.sandbox && res.record.codeSealed) res.code = this.secrets.open(res.record.codeSealed);
+    return res;
+  }
+}
+
+function notFound(): OtpError {
+  return new OtpError('not_found', 'No verification with that id exists in this account.');
+}
+
+/** A stable hash of the create input, so an Idempotency-Key replay can tell a changed body apart. */
+function requestHash(input: CreateInput): string {
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+      : v;
+  return createHash('sha256').update(JSON.stringify(sorted(input))).digest('base64url');
+}

@@ -1,0 +1,49 @@
+// Recipient normalisation: E.164 phone numbers (libphonenumber-js) and email addresses.
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { OtpError } from './errors.js';
+import type { Channel } from './types.js';
+
+// Deliberately simple: one @, no spaces, a dotted domain. Deliverability is the SMTP server's call.
+const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/** Canonical E.164 form of `raw`, or `invalid_recipient`. A number without a leading + is refused. */
+export function normalisePhone(raw: string): string {
+  const s = raw.trim();
+  if (!s.startsWith('+')) {
+    throw new OtpError('invalid_recipient', 'Phone numbers must be in E.164 format with a leading + and country code.', {
+      fields: [{ field: 'to', detail: 'must start with + and a country code, e.g. +14155550123' }],
+    });
+  }
+  try {
+    const p = parsePhoneNumberWithError(s);
+    if (!p.isValid()) throw new Error('not a valid number');
+    return p.number;
+  } catch {
+    throw new OtpError('invalid_recipient', `'${s.slice(0, 32)}' is not a valid phone number.`, {
+      fields: [{ field: 'to', detail: 'is not a valid phone number' }],
+    });
+  }
+}
+
+/** Lower-cased email address, or `invalid_recipient`. */
+export function normaliseEmail(raw: string): string {
+  const s = raw.trim();
+  if (s.length > 254 || !EMAIL.test(s)) {
+    throw new OtpError('invalid_recipient', 'That is not a valid email address.', {
+      fields: [{ field: 'to', detail: 'is not a valid email address' }],
+    });
+  }
+  return s.toLowerCase();
+}
+
+/** Normalises `to` for `channel`: email for email, phone for sms/voice/whatsapp, either for webhook/console. */
+export function normaliseRecipient(raw: string, channel: Channel): string {
+  if (channel === 'email') return normaliseEmail(raw);
+  if (channel === 'webhook' || channel === 'console') return raw.includes('@') ? normaliseEmail(raw) : normalisePhone(raw);
+  return normalisePhone(raw);
+}
+
+/** Normalises a `to` whose channel is not known (check by recipient). */
+export function normaliseAnyRecipient(raw: string): string {
+  return raw.includes('@') ? normaliseEmail(raw) : normalisePhone(raw);
+}

@@ -1,0 +1,89 @@
+// Core domain types shared by the engine, the store contract and the bindings.
+
+export const CHANNELS = ['sms', 'voice', 'whatsapp', 'email', 'webhook', 'console'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CODE_TYPES = ['numeric', 'alpha', 'alphanumeric'] as const;
+export type CodeType = (typeof CODE_TYPES)[number];
+
+export const VERIFICATION_STATUSES = ['pending', 'approved', 'canceled', 'expired', 'max_attempts_reached', 'failed'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/** Status of one send attempt; `sandbox` marks a send that a sandbox key skipped on purpose. */
+export const SEND_STATUSES = ['queued', 'sent', 'delivered', 'failed', 'undeliverable', 'sandbox'] as const;
+export type SendStatus = (typeof SEND_STATUSES)[number];
+
+export const CHECK_REASONS = ['approved', 'incorrect_code', 'expired', 'max_attempts_reached', 'already_used', 'canceled'] as const;
+export type CheckReason = (typeof CHECK_REASONS)[number];
+
+/** A verification as the store holds it. Times are epoch milliseconds. */
+export interface VerificationRecord {
+  id: string;
+  accountId: string;
+  to: string;
+  channel: Channel;
+  status: VerificationStatus;
+  /** HMAC-SHA256(secret, id + code): the only form in which the code can be checked. */
+  codeHash: Buffer;
+  /** AES-GCM sealed code, kept only while pending so the worker can deliver and resends reuse it. */
+  codeSealed: Buffer | null;
+  codeType: CodeType;
+  codeLength: number;
+  attempts: number;
+  maxAttempts: number;
+  sendCount: number;
+  maxSends: number;
+  lastSentAt: number;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  locale: string;
+  templateId: string | null;
+  sender: string | null;
+  reference: string | null;
+  metadata: Record<string, string> | null;
+  sandbox: boolean;
+}
+
+/** One send of a verification's code: the outbox row and the delivery log at once. */
+export interface SendRecord {
+  id: number;
+  verificationId: string;
+  channel: Channel;
+  provider: string | null;
+  status: SendStatus;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  error: string | null;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  appName: string;
+  webhookUrl: string | null;
+  /** Sealed webhook signing secret (whsec_…); opened only by the delivery worker. */
+  webhookSecretSealed: Buffer | null;
+  createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  /** HMAC-SHA256(secret, key); the key itself is shown once and never stored. */
+  keyHash: Buffer;
+  prefix: string;
+  sandbox: boolean;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface TemplateRecord {
+  id: string;
+  accountId: string;
+  channel: Channel;
+  locale: string;
+  body: string;
+  createdAt: number;
+}

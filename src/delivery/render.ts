@@ -1,0 +1,14 @@
+// Picks the template for a send (explicit id, account override, built-in) and renders it.
+import { builtinTemplate, renderTemplate } from '../core/templates.js';
+import type { Account, VerificationRecord } from '../core/types.js';
+import type { Store } from '../store/types.js';
+
+export async function renderMessage(store: Store, account: Account, v: VerificationRecord, code: string): Promise<string> {
+  const lang = v.locale.split(/[-_]/)[0] ?? v.locale;
+  const custom =
+    (v.templateId ? await store.getTemplate(account.id, v.templateId) : null) ??
+    (await store.findTemplate(account.id, v.channel, v.locale)) ??
+    (lang !== v.locale ? await store.findTemplate(account.id, v.channel, lang) : null);
+  const minutes = Math.max(1, Math.ceil((v.expiresAt - v.createdAt) / 60_000));
+  return renderTemplate(custom?.body ?? builtinTemplate(v.locale), { code, app: account.appName, minutes });
+}

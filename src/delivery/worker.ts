@@ -1,0 +1,127 @@
+// The outbox worker: leases queued sends, delivers them through the channel's providers, records the outcome.
+import type { Logger } from 'pino';
+import type { Secrets } from '../core/code.js';
+import type { Clock } from '../core/clock.js';
+import { effectiveStatus } from '../core/verification.js';
+import type { ChannelRegistry } from '../channels/registry.js';
+import { DeliveryError } from '../channels/types.js';
+import type { DeliveryJob, Store } from '../store/types.js';
+import { backoffDelay } from './backoff.js';
+import { renderMessage } from './render.js';
+
+export interface WorkerOptions {
+  /** How long a claimed send is ours before another worker may take it over. */
+  leaseMs: number;
+  batchSize: number;
+  pollMs: number;
+  onOutcome?: (channel: string, status: string) => void;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
+
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private draining: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly channels: ChannelRegistry,
+    private readonly secrets: Secrets,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: WorkerOptions = DEFAULT_WORKER_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Drain soon: called when a send was queued, so delivery does not wait for the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.draining;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.draining = this.drain();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Delivers every due send, batch by batch, then sleeps until the next poll. */
+  async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
+        await Promise.all(jobs.map((j) => this.deliver(j)));
+        if (jobs.length === this.opts.batchSize) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (e) {
+      this.log.error({ err: e }, 'delivery worker: drain failed');
+    } finally {
+      this.running = false;
+      this.schedule(this.opts.pollMs);
+    }
+  }
+
+  private async deliver({ send, verification: v }: DeliveryJob): Promise<void> {
+    const now = this.clock.now();
+    const logCtx = { verification_id: v.id, send_id: send.id, channel: send.channel };
+    if (effectiveStatus(v, now) !== 'pending' || !v.codeSealed) {
+      await this.store.updateSend(send.id, 'failed', now, { error: `verification is ${effectiveStatus(v, now)}; not delivered` });
+      return this.outcome(send.channel, 'failed');
+    }
+    const account = await this.store.getAccount(v.accountId);
+    if (!account) {
+      await this.store.updateSend(send.id, 'failed', now, { error: 'account no longer exists' });
+      return this.outcome(send.channel, 'failed');
+    }
+    const code = this.secrets.open(v.codeSealed);
+    const body = await renderMessage(this.store, account, v, code);
+    const msg = { verificationId: v.id, account, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
+    let lastError = 'no provider configured for this channel';
+    let permanent = true;
+    for (const provider of this.channels.providers(send.channel)) {
+      try {
+        const res = await provider.deliver(msg);
+        await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name });
+        this.log.info({ ...logCtx, provider: provider.name }, 'code delivered');
+        return this.outcome(send.channel, res.status);
+      } catch (e) {
+        lastError = e instanceof Error ? e.message : String(e);
+        permanent = e instanceof DeliveryError ? e.permanent : false;
+        this.log.warn({ ...logCtx, provider: provider.name, error: lastError, permanent }, 'delivery attempt failed');
+      }
+    }
+    const retryAt = this.clock.now() + backoffDelay(send.attempts);
+    if (!permanent && retryAt < v.expiresAt) {
+      await this.store.updateSend(send.id, 'queued', this.clock.now(), { error: lastError, retryAt });
+      return;
+    }
+    await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { error: lastError });
+    this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
+  }
+
+  private outcome(channel: string, status: string): void {
+    this.opts.onOutcome?.(channel, status);
+  }
+}

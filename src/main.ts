@@ -1,0 +1,173 @@
+// Composition root: config -> store -> channels -> engine -> worker -> http.
+import { readFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { ConsoleProvider } from './channels/console/console-provider.js';
+import { ChannelRegistry } from './channels/registry.js';
+import { WebhookProvider } from './channels/webhook/webhook-provider.js';
+import { Accounts, DEFAULT_ACCOUNT } from './core/accounts.js';
+import { Secrets } from './core/code.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { Engine } from './core/engine.js';
+import { DEFAULT_POLICY } from './core/policy.js';
+import { TemplateCatalog } from './core/template-catalog.js';
+import type { Channel } from './core/types.js';
+import { sqlitePath, type Config } from './config/load.js';
+import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './delivery/worker.js';
+import { buildApp } from './http/app.js';
+import { Metrics } from './metrics.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/types.js';
+import { KeyRing } from './tokens/keys.js';
+import { TokenService } from './tokens/tokens.js';
+
+/** The package version; this file runs from src/ (tests) and from dist/src/ (built). */
+export const VERSION = ((): string => {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'otpd') return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return '0.0.0';
+})();
+
+export interface Overrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Where the console provider writes deliveries (stdout by default). */
+  consoleOut?: NodeJS.WritableStream;
+  worker?: Partial<WorkerOptions>;
+}
+
+export interface Otpd {
+  config: Readonly<Config>;
+  store: Store;
+  app: FastifyInstance;
+  engine: Engine;
+  accounts: Accounts;
+  ring: KeyRing;
+  worker: DeliveryWorker;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Readonly<Config>): Logger {
+  return pino({ level: config.logLevel, redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.code', 'code', 'key'], censor: '[redacted]' } });
+}
+
+/** Opens the store for `config` (SQLite today) without migrating it. */
+export function openStore(config: Readonly<Config>): Store {
+  const path = sqlitePath(config.databaseUrl);
+  if (path === null) throw new Error(`unsupported database URL scheme: ${config.databaseUrl.split(':')[0]}`);
+  return new SqliteStore(path);
+}
+
+/** Builds every component, migrates the store and loads the signing keys; does not listen. */
+export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): Promise<Otpd> {
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? createLogger(config);
+  const secrets = new Secrets(config.secret);
+  const store = openStore(config);
+  await store.migrate();
+  const metrics = new Metrics();
+
+  const channels = new ChannelRegistry();
+  channels.register('webhook', new WebhookProvider(secrets, clock, config.webhookTimeoutMs));
+  if (!config.production) {
+    const consoleProvider = new ConsoleProvider(o.consoleOut);
+    // Outside production every channel without a real provider prints to the console, so `channel: "sms"` works at once.
+    for (const ch of ['console', 'sms', 'voice', 'whatsapp', 'email'] as Channel[]) channels.register(ch, consoleProvider);
+  }
+
+  const worker = new DeliveryWorker(store, channels, secrets, clock, logger, {
+    ...DEFAULT_WORKER_OPTIONS,
+    ...o.worker,
+    onOutcome: (channel, status) => metrics.deliveries.inc({ channel, status }),
+  });
+  const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
+  const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds);
+  const policy = {
+    ...DEFAULT_POLICY,
+    codeLength: config.codeLength,
+    ttlSeconds: config.codeTtlSeconds,
+    maxAttempts: config.maxAttempts,
+    maxSends: config.maxSends,
+    resendCooldownSeconds: config.resendCooldownSeconds,
+  };
+  const engine = new Engine({
+    store,
+    secrets,
+    clock,
+    channels,
+    tokens,
+    policy,
+    events: {
+      created: (channel) => metrics.created.inc({ channel }),
+      checked: (reason) => metrics.checked.inc({ reason }),
+      queued: () => worker.wake(),
+    },
+  });
+  const accounts = new Accounts(store, secrets, clock);
+  const app = await buildApp({
+    store,
+    engine,
+    templates: new TemplateCatalog(store, clock),
+    tokens,
+    ring,
+    secrets,
+    clock,
+    metrics,
+    logger,
+    bodyLimit: config.bodyLimitBytes,
+    version: VERSION,
+  });
+
+  return {
+    config,
+    store,
+    app,
+    engine,
+    accounts,
+    ring,
+    worker,
+    logger,
+    async close() {
+      await app.close();
+      await worker.stop();
+      await store.close();
+    },
+  };
+}
+
+/** First-start set-up: the default account, its first key (printed once) and the bootstrap key. */
+export async function bootstrap(o: Otpd, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const { account } = await o.accounts.ensure(DEFAULT_ACCOUNT);
+  if (o.config.bootstrapApiKey) {
+    if (await o.accounts.seedKey(DEFAULT_ACCOUNT, o.config.bootstrapApiKey)) o.logger.info('seeded OTPD_BOOTSTRAP_API_KEY for the default account');
+  } else if ((await o.store.countApiKeys(account.id)) === 0) {
+    const { key } = await o.accounts.createKey(DEFAULT_ACCOUNT);
+    out.write(
+      `\n  otpd: created the default account and its first API key (shown once, store it now):\n\n    ${key}\n\n` +
+        `  More keys: npx otpd keys create --account default [--sandbox]\n\n`,
+    );
+  }
+}
+
+/** Starts serving: bootstrap, worker, listen. Returns the bound address. */
+export async function serve(o: Otpd): Promise<string> {
+  const { config, logger } = o;
+  if (config.secretSource !== 'env') {
+    logger.warn(`OTPD_SECRET is not set: using a ${config.secretSource === 'generated' ? 'newly generated' : 'stored'} development secret in the data folder. Set OTPD_SECRET in production.`);
+  }
+  if (!config.production) {
+    logger.warn('development mode: sms, voice, whatsapp and email without a configured provider are printed to stdout by the console provider (NODE_ENV=production turns this off)');
+  }
+  await bootstrap(o);
+  o.worker.start();
+  const address = await o.app.listen({ host: config.host, port: config.port });
+  logger.info({ address, store: o.store.kind, version: VERSION }, 'otpd ready: native API at /v1, docs at /docs');
+  return address;
+}

@@ -1,0 +1,92 @@
+// SQLite schema migrations, applied in order and tracked in PRAGMA user_version.
+
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    app_name TEXT NOT NULL,
+    webhook_url TEXT,
+    webhook_secret BLOB,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    key_hash BLOB NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    sandbox INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  -- WITHOUT ROWID + time-ordered text ids: one B-tree per row, appended at its right edge.
+  CREATE TABLE verifications (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    to_addr TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    code_hash BLOB NOT NULL,
+    code_sealed BLOB,
+    code_type TEXT NOT NULL,
+    code_length INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    send_count INTEGER NOT NULL,
+    max_sends INTEGER NOT NULL,
+    last_sent_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    locale TEXT NOT NULL,
+    template_id TEXT,
+    sender TEXT,
+    reference TEXT,
+    metadata TEXT,
+    sandbox INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX verifications_recipient ON verifications(account_id, to_addr, id);
+  -- The outbox and the send log are one table: a queued row is work, every row is history.
+  CREATE TABLE sends (
+    id INTEGER PRIMARY KEY,
+    verification_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    provider TEXT,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX sends_verification ON sends(verification_id);
+  CREATE INDEX sends_due ON sends(next_attempt_at) WHERE status = 'queued';
+  CREATE TABLE idempotency_keys (
+    account_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    verification_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_expiry ON idempotency_keys(expires_at);
+  CREATE TABLE templates (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX templates_lookup ON templates(account_id, channel, locale);
+  CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    alg TEXT NOT NULL,
+    public_jwk TEXT NOT NULL,
+    private_sealed BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,298 @@
+// SQLite implementation of the store contract (better-sqlite3, WAL, statements prepared once).
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
+import { OtpError } from '../../core/errors.js';
+import type { CountResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store } from '../types.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from './rows.js';
+
+type Stmt = Database.Statement;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Stmt>();
+  private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
+  private readonly sendTxn: Database.Transaction<SqliteStore['sendTx']>;
+  private readonly claimTxn: Database.Transaction<SqliteStore['claimTx']>;
+
+  /** Opens (creating if needed) the database file; `:memory:` is accepted for throwaway use. */
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    // WAL + synchronous=NORMAL: a committed transaction survives a process crash (kill -9);
+    // only an OS crash or power loss can lose the last few commits.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.insertTxn = this.db.transaction(this.insertTx);
+    this.sendTxn = this.db.transaction(this.sendTx);
+    this.claimTxn = this.db.transaction(this.claimTx);
+  }
+
+  /** A statement prepared once per SQL text and reused for the life of the connection. */
+  private s(sql: string): Stmt {
+    let st = this.cache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.cache.set(sql, st);
+    }
+    return st;
+  }
+
+  async migrate(): Promise<void> {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this otpd (${SQLITE_MIGRATIONS.length}); upgrade otpd`);
+    }
+    const apply = this.db.transaction(() => {
+      for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+        this.db.exec(SQLITE_MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+    apply.immediate();
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.s('SELECT 1').get();
+    } catch (e) {
+      throw new OtpError('store_unavailable', 'The database is not reachable.', { cause: e });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  // ---- accounts and keys -------------------------------------------------
+
+  async createAccount(a: Account): Promise<Account> {
+    this.s('INSERT INTO accounts (id, name, app_name, webhook_url, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      a.id, a.name, a.appName, a.webhookUrl, a.webhookSecretSealed, a.createdAt,
+    );
+    return a;
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const r = this.s('SELECT * FROM accounts WHERE id = ?').get(id) as Parameters<typeof toAccount>[0] | undefined;
+    return r ? toAccount(r) : null;
+  }
+
+  async findAccountByName(name: string): Promise<Account | null> {
+    const r = this.s('SELECT * FROM accounts WHERE name = ?').get(name) as Parameters<typeof toAccount>[0] | undefined;
+    return r ? toAccount(r) : null;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.s('SELECT * FROM accounts ORDER BY created_at').all() as Parameters<typeof toAccount>[0][]).map(toAccount);
+  }
+
+  async setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void> {
+    this.s('UPDATE accounts SET webhook_url = ?, webhook_secret = ? WHERE id = ?').run(url, secretSealed, id);
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    this.s('INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      k.id, k.accountId, k.keyHash, k.prefix, k.sandbox ? 1 : 0, k.createdAt, k.revokedAt,
+    );
+  }
+
+  async findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null> {
+    const r = this.s('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hash) as Parameters<typeof toApiKey>[0] | undefined;
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(accountId?: string): Promise<ApiKeyRecord[]> {
+    const rows = accountId
+      ? this.s('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at').all(accountId)
+      : this.s('SELECT * FROM api_keys ORDER BY created_at').all();
+    return (rows as Parameters<typeof toApiKey>[0][]).map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    return this.s('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+  }
+
+  async countApiKeys(accountId: string): Promise<number> {
+    return (this.s('SELECT count(*) AS n FROM api_keys WHERE account_id = ?').get(accountId) as { n: number }).n;
+  }
+
+  // ---- verifications -----------------------------------------------------
+
+  private insertSend(verificationId: string, send: NewSend, now: number): void {
+    this.s(
+      'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at) VALUES (?, ?, NULL, ?, 0, ?, 0, ?, ?)',
+    ).run(verificationId, send.channel, send.status, now, now, now);
+  }
+
+  private insertIdempotency(accountId: string, idem: IdempotencyInput | undefined, verificationId: string): void {
+    if (!idem) return;
+    this.s('INSERT OR REPLACE INTO idempotency_keys (account_id, key, request_hash, verification_id, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+      accountId, idem.key, idem.requestHash, verificationId, idem.expiresAt,
+    );
+  }
+
+  private replay(accountId: string, idem: IdempotencyInput | undefined, now: number): InsertResult | null {
+    if (!idem) return null;
+    const r = this.s('SELECT request_hash, verification_id FROM idempotency_keys WHERE account_id = ? AND key = ? AND expires_at > ?').get(accountId, idem.key, now) as
+      | { request_hash: string; verification_id: string }
+      | undefined;
+    return r ? { kind: 'idempotent_replay', verificationId: r.verification_id, requestHash: r.request_hash } : null;
+  }
+
+  private readonly insertTx = (v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): InsertResult => {
+    const replay = this.replay(v.accountId, idem, now);
+    if (replay) return replay;
+    const pending = this.s(
+      "SELECT * FROM verifications WHERE account_id = ? AND to_addr = ? AND status = 'pending' AND expires_at > ? ORDER BY id DESC LIMIT 1",
+    ).get(v.accountId, v.to, now) as VerificationRow | undefined;
+    if (pending) return { kind: 'pending_exists', record: toVerification(pending) };
+    const row = fromVerification(v);
+    this.s(
+      `INSERT INTO verifications (id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts,
+        send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox)
+       VALUES (@id, @account_id, @to_addr, @channel, @status, @code_hash, @code_sealed, @code_type, @code_length, @attempts, @max_attempts,
+        @send_count, @max_sends, @last_sent_at, @created_at, @updated_at, @expires_at, @locale, @template_id, @sender, @reference, @metadata, @sandbox)`,
+    ).run(row);
+    this.insertSend(v.id, send, now);
+    this.insertIdempotency(v.accountId, idem, v.id);
+    return { kind: 'created', record: v, sends: this.sendsOf(v.id) };
+  };
+
+  async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
+    return this.insertTxn.immediate(v, send, now, idem);
+  }
+
+  private readonly sendTx = (accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): SendResult => {
+    const row = this.s(
+      `UPDATE verifications SET send_count = send_count + 1, last_sent_at = ?, updated_at = ?, channel = ?
+       WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND send_count < max_sends AND last_sent_at + ? <= ?
+       RETURNING *`,
+    ).get(now, now, send.channel, id, accountId, now, cooldownMs, now) as VerificationRow | undefined;
+    if (!row) {
+      const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
+      return { sent: false, record: cur ? toVerification(cur) : null };
+    }
+    this.insertSend(id, send, now);
+    this.insertIdempotency(accountId, idem, id);
+    return { sent: true, record: toVerification(row), sends: this.sendsOf(id) };
+  };
+
+  async recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult> {
+    return this.sendTxn.immediate(accountId, id, send, now, cooldownMs, idem);
+  }
+
+  async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
+    const r = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
+    return r ? toVerification(r) : null;
+  }
+
+  async findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null> {
+    const r = (this.s("SELECT * FROM verifications WHERE account_id = ? AND to_addr = ? AND status = 'pending' ORDER BY id DESC LIMIT 1").get(accountId, to) ??
+      this.s('SELECT * FROM verifications WHERE account_id = ? AND to_addr = ? ORDER BY id DESC LIMIT 1').get(accountId, to)) as VerificationRow | undefined;
+    return r ? toVerification(r) : null;
+  }
+
+  private sendsOf(verificationId: string) {
+    return (this.s('SELECT * FROM sends WHERE verification_id = ? ORDER BY id').all(verificationId) as SendRow[]).map(toSend);
+  }
+
+  async listSends(verificationId: string) {
+    return this.sendsOf(verificationId);
+  }
+
+  async countAttempt(accountId: string, id: string, now: number): Promise<CountResult> {
+    const row = this.s(
+      `UPDATE verifications SET attempts = attempts + 1, updated_at = ?
+       WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
+       RETURNING *`,
+    ).get(now, id, accountId, now) as VerificationRow | undefined;
+    if (row) return { counted: true, record: toVerification(row) };
+    const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
+    return { counted: false, record: cur ? toVerification(cur) : null };
+  }
+
+  async finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean> {
+    return this.s("UPDATE verifications SET status = ?, code_sealed = NULL, updated_at = ? WHERE id = ? AND status = 'pending'").run(to, now, id).changes === 1;
+  }
+
+  // ---- outbox ------------------------------------------------------------
+
+  private readonly claimTx = (now: number, leaseMs: number, limit: number): DeliveryJob[] => {
+    const rows = this.s(
+      `UPDATE sends SET lease_until = ?, attempts = attempts + 1, updated_at = ?
+       WHERE id IN (SELECT id FROM sends WHERE status = 'queued' AND next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?)
+       RETURNING *`,
+    ).all(now + leaseMs, now, now, now, limit) as SendRow[];
+    const jobs: DeliveryJob[] = [];
+    for (const r of rows) {
+      const v = this.s('SELECT * FROM verifications WHERE id = ?').get(r.verification_id) as VerificationRow | undefined;
+      if (v) jobs.push({ send: toSend(r), verification: toVerification(v) });
+    }
+    return jobs;
+  };
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryJob[]> {
+    return this.claimTxn.immediate(now, leaseMs, limit);
+  }
+
+  async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
+    this.s('UPDATE sends SET status = ?, provider = coalesce(?, provider), error = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?').run(
+      status, opts.provider ?? null, opts.error ?? null, opts.retryAt ?? now, now, id,
+    );
+  }
+
+  // ---- templates ---------------------------------------------------------
+
+  async createTemplate(t: TemplateRecord): Promise<void> {
+    this.s('INSERT INTO templates (id, account_id, channel, locale, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(t.id, t.accountId, t.channel, t.locale, t.body, t.createdAt);
+  }
+
+  async getTemplate(accountId: string, id: string): Promise<TemplateRecord | null> {
+    const r = this.s('SELECT * FROM templates WHERE id = ? AND account_id = ?').get(id, accountId) as Parameters<typeof toTemplate>[0] | undefined;
+    return r ? toTemplate(r) : null;
+  }
+
+  async findTemplate(accountId: string, channel: Channel, locale: string): Promise<TemplateRecord | null> {
+    const r = this.s('SELECT * FROM templates WHERE account_id = ? AND channel = ? AND locale = ? ORDER BY created_at DESC LIMIT 1').get(accountId, channel, locale) as
+      | Parameters<typeof toTemplate>[0]
+      | undefined;
+    return r ? toTemplate(r) : null;
+  }
+
+  async listTemplates(accountId: string): Promise<TemplateRecord[]> {
+    return (this.s('SELECT * FROM templates WHERE account_id = ? ORDER BY created_at').all(accountId) as Parameters<typeof toTemplate>[0][]).map(toTemplate);
+  }
+
+  async deleteTemplate(accountId: string, id: string): Promise<boolean> {
+    return this.s('DELETE FROM templates WHERE id = ? AND account_id = ?').run(id, accountId).changes === 1;
+  }
+
+  // ---- signing keys ------------------------------------------------------
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (this.s("SELECT * FROM signing_keys WHERE state != 'retired' ORDER BY created_at DESC").all() as Parameters<typeof toSigningKey>[0][]).map(toSigningKey);
+  }
+
+  async rotateSigningKey(k: SigningKeyRecord): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.s("UPDATE signing_keys SET state = 'retired' WHERE state = 'previous'").run();
+        this.s("UPDATE signing_keys SET state = 'previous' WHERE state = 'current'").run();
+        this.s("INSERT INTO signing_keys (kid, alg, public_jwk, private_sealed, created_at, state) VALUES (?, ?, ?, ?, ?, 'current')").run(
+          k.kid, k.alg, k.publicJwk, k.privateSealed, k.createdAt,
+        );
+      })
+      .immediate();
+  }
+
+  async purgeIdempotency(now: number, limit: number): Promise<number> {
+    return this.s('DELETE FROM idempotency_keys WHERE (account_id, key) IN (SELECT account_id, key FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)').run(now, limit)
+      .changes;
+  }
+}

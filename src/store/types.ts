@@ -1,0 +1,103 @@
+// The store contract: atomic primitives the engine composes; one folder per backend implements it.
+import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../core/types.js';
+
+export interface NewSend {
+  channel: Channel;
+  /** `queued` goes to the outbox; `sandbox` is recorded but never delivered. */
+  status: 'queued' | 'sandbox';
+}
+
+export interface IdempotencyInput {
+  key: string;
+  requestHash: string;
+  expiresAt: number;
+}
+
+export type InsertResult =
+  | { kind: 'created'; record: VerificationRecord; sends: SendRecord[] }
+  /** A live pending verification exists for this recipient; the engine turns the create into a send. */
+  | { kind: 'pending_exists'; record: VerificationRecord }
+  | { kind: 'idempotent_replay'; verificationId: string; requestHash: string };
+
+export type SendResult =
+  | { sent: true; record: VerificationRecord; sends: SendRecord[] }
+  | { sent: false; record: VerificationRecord | null };
+
+export interface CountResult {
+  /** True when the attempt was counted; the record is then the row after counting. */
+  counted: boolean;
+  record: VerificationRecord | null;
+}
+
+/** A queued send joined with what delivery needs; leased to one worker until `leaseUntil`. */
+export interface DeliveryJob {
+  send: SendRecord;
+  verification: VerificationRecord;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  publicJwk: string;
+  privateSealed: Buffer;
+  createdAt: number;
+  /** `current` signs; `previous` stays in the JWKS so tokens in flight still verify. */
+  state: 'current' | 'previous' | 'retired';
+}
+
+export interface Store {
+  readonly kind: string;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createAccount(a: Account): Promise<Account>;
+  getAccount(id: string): Promise<Account | null>;
+  findAccountByName(name: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void>;
+
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  /** The live (unrevoked) key with this hash. */
+  findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null>;
+  listApiKeys(accountId?: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+  countApiKeys(accountId: string): Promise<number>;
+
+  /**
+   * In one transaction: replay an idempotency key, or find a live pending verification for the
+   * recipient, or insert the verification, its first send and the idempotency key.
+   */
+  insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult>;
+  /**
+   * Atomically count one more send if the verification is pending, unexpired, under its send cap and
+   * past the cooldown; records the send (and idempotency key) in the same transaction.
+   */
+  recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult>;
+  getVerification(accountId: string, id: string): Promise<VerificationRecord | null>;
+  /** The newest pending verification for the recipient, else the newest of any status. */
+  findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null>;
+  listSends(verificationId: string): Promise<SendRecord[]>;
+  /** Count one check attempt if the verification is pending, unexpired and under its cap. */
+  countAttempt(accountId: string, id: string, now: number): Promise<CountResult>;
+  /** pending -> `to`, only if still pending; clears the sealed code. False if it was not pending. */
+  finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean>;
+
+  /** Lease up to `limit` due queued sends to this worker. */
+  claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryJob[]>;
+  /** Final or intermediate status of a send; `retryAt` re-queues it for a later attempt. */
+  updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void>;
+
+  createTemplate(t: TemplateRecord): Promise<void>;
+  getTemplate(accountId: string, id: string): Promise<TemplateRecord | null>;
+  findTemplate(accountId: string, channel: Channel, locale: string): Promise<TemplateRecord | null>;
+  listTemplates(accountId: string): Promise<TemplateRecord[]>;
+  deleteTemplate(accountId: string, id: string): Promise<boolean>;
+
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Inserts `k` as current, demotes the current key to previous and the previous to retired. */
+  rotateSigningKey(k: SigningKeyRecord): Promise<void>;
+
+  /** Deletes expired idempotency keys; returns how many. */
+  purgeIdempotency(now: number, limit: number): Promise<number>;
+}

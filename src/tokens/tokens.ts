@@ -1,0 +1,72 @@
+// Proof tokens: a short-lived JWT issued on approval, and its verification against our own keys.
+import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { KeyRing } from './keys.js';
+
+export interface ProofClaims {
+  sub: string;
+  verification_id: string;
+  account: string;
+  channel: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+export type TokenVerdict =
+  | { valid: true; claims: JWTPayload }
+  | { valid: false; reason: 'expired' | 'invalid_signature' | 'unknown_key' | 'algorithm_not_allowed' | 'malformed' | 'invalid_claims' | 'foreign_account' };
+
+export class TokenService {
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly clock: Clock,
+    private readonly issuer: string,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** Signs a proof that `claims.sub` was verified just now. */
+  async issue(claims: ProofClaims): Promise<IssuedToken> {
+    const key = this.ring.current;
+    const iat = Math.floor(this.clock.now() / 1000);
+    const exp = iat + this.ttlSeconds;
+    const token = await new SignJWT({ verification_id: claims.verification_id, account: claims.account, channel: claims.channel })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuer(this.issuer)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(key.privateKey);
+    return { token, expiresAt: exp * 1000 };
+  }
+
+  /** Checks signature, algorithm, issuer and expiry; a token of another account is refused. */
+  async verify(token: string, accountId: string): Promise<TokenVerdict> {
+    const jwks = createLocalJWKSet(this.ring.jwks);
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        algorithms: [...new Set(this.ring.jwks.keys.map((k) => k.alg as string))],
+        issuer: this.issuer,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+        currentDate: new Date(this.clock.now()),
+      });
+      if (payload['account'] !== accountId) return { valid: false, reason: 'foreign_account' };
+      return { valid: true, claims: payload };
+    } catch (e) {
+      return { valid: false, reason: reasonOf(e) };
+    }
+  }
+}
+
+function reasonOf(e: unknown): Exclude<TokenVerdict, { valid: true }>['reason'] {
+  if (e instanceof errors.JWTExpired) return 'expired';
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'invalid_signature';
+  if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return 'unknown_key';
+  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return 'algorithm_not_allowed';
+  if (e instanceof errors.JWTClaimValidationFailed) return 'invalid_claims';
+  return 'malformed';
+}

@@ -1,0 +1,123 @@
+// Starts a real otpd on 127.0.0.1 with a fresh SQLite file, a known live key and a sandbox key.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Clock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/config/load.js';
+import { bootstrap, createOtpd, type Otpd } from '../../src/main.js';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const LIVE_KEY = 'otpd_live_test_bootstrap_key_0123456789abcdef';
+
+/** Collects everything written to it, so tests can search logs and console deliveries. */
+export class Capture extends Writable {
+  chunks: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.chunks.push(chunk.toString('utf8'));
+    cb();
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+export interface TestServer {
+  url: string;
+  otpd: Otpd;
+  dir: string;
+  dbPath: string;
+  liveKey: string;
+  sandboxKey: string;
+  logs: Capture;
+  consoleOut: Capture;
+  /** fetch against the server with JSON body and a bearer key (the live key unless given). */
+  req(method: string, path: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  env?: Record<string, string>;
+  /** Reuse a data folder (restart tests). */
+  dir?: string;
+}
+
+export async function startServer(o: StartOptions = {}): Promise<TestServer> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'otpd-test-'));
+  const dbPath = join(dir, 'otpd.sqlite');
+  const config = loadConfig({
+    OTPD_DATABASE_URL: `sqlite:${dbPath}`,
+    OTPD_SECRET: TEST_SECRET,
+    OTPD_BOOTSTRAP_API_KEY: LIVE_KEY,
+    OTPD_PORT: '0',
+    OTPD_LOG_LEVEL: 'info',
+    ...o.env,
+  });
+  const logs = new Capture();
+  const consoleOut = new Capture();
+  const otpd = await createOtpd(config, {
+    clock: o.clock,
+    logger: pino({ level: 'info' }, logs),
+    consoleOut,
+    worker: { pollMs: 50 },
+  });
+  await bootstrap(otpd, logs);
+  const { key: sandboxKey } = await otpd.accounts.createKey('default', { sandbox: true });
+  otpd.worker.start();
+  const url = await otpd.app.listen({ host: '127.0.0.1', port: 0 });
+
+  const req: TestServer['req'] = async (method, path, body, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? LIVE_KEY : opts.key;
+    if (key !== null) headers['authorization'] = `Bearer ${key}`;
+    let payload: string | undefined = opts.raw;
+    if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const res = await fetch(url + path, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  return {
+    url,
+    otpd,
+    dir,
+    dbPath,
+    liveKey: LIVE_KEY,
+    sandboxKey,
+    logs,
+    consoleOut,
+    req,
+    async close() {
+      await otpd.close();
+      if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The code the console provider printed for verification `id` (waits for the worker). */
+export async function codeFromConsole(s: TestServer, id: string, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = s.consoleOut.text.split('\n').reverse().find((l) => l.includes(`(${id})`));
+    const m = line ? / is ([A-Z0-9]{4,10})\b/.exec(line) : null;
+    if (m) return m[1]!;
+    if (Date.now() > deadline) throw new Error(`no console delivery for ${id}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
