@@ -1,0 +1,91 @@
+// The load generator: N concurrent workers each running create -> check pairs over keep-alive connections.
+import { Pool } from 'undici';
+
+export interface LoadResult {
+  pairs: number;
+  errors: number;
+  seconds: number;
+  pairsPerSecond: number;
+  create: { p50: number; p99: number };
+  check: { p50: number; p99: number };
+  firstError?: string;
+}
+
+let counter = 0;
+/** A fresh valid US number per pair, so concurrent pairs never share a recipient. */
+function nextNumber(): string {
+  counter = (counter + 1) % 7_000_000;
+  return `+1415${2_000_000 + counter}`;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+class Samples {
+  private buf = new Float64Array(1 << 16);
+  private n = 0;
+  push(v: number): void {
+    if (this.n === this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = v;
+  }
+  summary(): { p50: number; p99: number } {
+    const s = this.buf.slice(0, this.n).sort();
+    return { p50: percentile(s, 50), p99: percentile(s, 99) };
+  }
+}
+
+/** Drives `baseUrl` for `seconds` (after `warmupSeconds` not measured) with `concurrency` workers. */
+export async function runLoad(baseUrl: string, apiKey: string, concurrency: number, seconds: number, warmupSeconds: number): Promise<LoadResult> {
+  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const createLat = new Samples();
+  const checkLat = new Samples();
+  let pairs = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let measuring = false;
+  const start = performance.now();
+  const measureFrom = start + warmupSeconds * 1000;
+  const end = measureFrom + seconds * 1000;
+
+  const fail = (what: string) => {
+    if (measuring) errors++;
+    firstError ??= what;
+  };
+
+  async function worker(): Promise<void> {
+    while (performance.now() < end) {
+      measuring = performance.now() >= measureFrom;
+      const t0 = performance.now();
+      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to: nextNumber(), channel: 'sms' }) });
+      const created = (await c.body.json()) as { id?: string; code?: string };
+      const t1 = performance.now();
+      if (c.statusCode !== 201 || !created.id || !created.code) {
+        fail(`create -> ${c.statusCode} ${JSON.stringify(created).slice(0, 200)}`);
+        continue;
+      }
+      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code: created.code }) });
+      const checked = (await k.body.json()) as { valid?: boolean };
+      const t2 = performance.now();
+      if (k.statusCode !== 200 || checked.valid !== true) {
+        fail(`check -> ${k.statusCode} ${JSON.stringify(checked).slice(0, 200)}`);
+        continue;
+      }
+      if (t0 >= measureFrom && t2 <= end) {
+        pairs++;
+        createLat.push(t1 - t0);
+        checkLat.push(t2 - t1);
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await pool.close();
+  return { pairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
+}

@@ -1,0 +1,197 @@
+// The store contract's conformance suite: every backend runs these same cases against a real database.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import type { VerificationRecord } from '../../src/core/types.js';
+import type { Store } from '../../src/store/types.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+export function storeConformance(name: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+  describe(`store conformance: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let accountId: string;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+      await store.migrate();
+      accountId = newId('acc', T0);
+      await store.createAccount({ id: accountId, name: `acct-${accountId}`, appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    const record = (over: Partial<VerificationRecord> = {}): VerificationRecord => ({
+      id: newId('ver', T0),
+      accountId,
+      to: '+14155550100',
+      channel: 'sms',
+      status: 'pending',
+      codeHash: Buffer.alloc(32, 7),
+      codeSealed: Buffer.from('sealed'),
+      codeType: 'numeric',
+      codeLength: 6,
+      attempts: 0,
+      maxAttempts: 5,
+      sendCount: 1,
+      maxSends: 3,
+      lastSentAt: T0,
+      createdAt: T0,
+      updatedAt: T0,
+      expiresAt: T0 + 600_000,
+      locale: 'en',
+      templateId: null,
+      sender: null,
+      reference: 'ref-1',
+      metadata: { a: 'b' },
+      sandbox: false,
+      ...over,
+    });
+
+    it('migrate is idempotent', async () => {
+      await store.migrate();
+      await store.migrate();
+      await store.ping();
+    });
+
+    it('inserts a verification with its first send, and reads it back unchanged', async () => {
+      const v = record();
+      const res = await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      expect(res.kind).toBe('created');
+      const got = await store.getVerification(accountId, v.id);
+      expect(got).toEqual(v);
+      const sends = await store.listSends(v.id);
+      expect(sends).toHaveLength(1);
+      expect(sends[0]).toMatchObject({ channel: 'sms', status: 'queued', verificationId: v.id });
+      expect(await store.getVerification('acc_other', v.id)).toBeNull();
+    });
+
+    it('finds a live pending verification for the recipient instead of inserting a second', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const again = await store.insertVerification(record(), { channel: 'sms', status: 'queued' }, T0 + 1);
+      expect(again.kind).toBe('pending_exists');
+      if (again.kind === 'pending_exists') expect(again.record.id).toBe(v.id);
+      // Once expired, a new one is created.
+      const later = await store.insertVerification(record({ id: newId('ver', T0 + 700_000) }), { channel: 'sms', status: 'queued' }, T0 + 700_000);
+      expect(later.kind).toBe('created');
+    });
+
+    it('replays an idempotency key within its lifetime', async () => {
+      const v = record();
+      const idem = { key: 'k1', requestHash: 'h1', expiresAt: T0 + 1000 };
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0, idem);
+      const replay = await store.insertVerification(record({ to: '+14155550199' }), { channel: 'sms', status: 'queued' }, T0 + 10, idem);
+      expect(replay).toEqual({ kind: 'idempotent_replay', verificationId: v.id, requestHash: 'h1' });
+      expect(await store.purgeIdempotency(T0 + 2000, 100)).toBe(1);
+    });
+
+    it('counts attempts atomically: 50 parallel attempts count exactly max_attempts', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.countAttempt(accountId, v.id, T0 + 1)));
+      expect(results.filter((r) => r.counted)).toHaveLength(5);
+      expect((await store.getVerification(accountId, v.id))!.attempts).toBe(5);
+    });
+
+    it('does not count attempts on an expired, finished or foreign verification', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      expect((await store.countAttempt(accountId, v.id, v.expiresAt)).counted).toBe(false);
+      expect((await store.countAttempt('acc_other', v.id, T0)).record).toBeNull();
+      expect(await store.finish(v.id, 'canceled', T0)).toBe(true);
+      const after = await store.countAttempt(accountId, v.id, T0);
+      expect(after).toMatchObject({ counted: false, record: { status: 'canceled', codeSealed: null } });
+    });
+
+    it('approves exactly once under parallel transitions', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const wins = await Promise.all(Array.from({ length: 20 }, () => store.finish(v.id, 'approved', T0 + 1)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('records a send only past the cooldown and under the cap', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      expect((await store.recordSend(accountId, v.id, { channel: 'sms', status: 'queued' }, T0 + 10_000, 30_000)).sent).toBe(false);
+      const ok = await store.recordSend(accountId, v.id, { channel: 'voice', status: 'queued' }, T0 + 30_000, 30_000);
+      expect(ok.sent).toBe(true);
+      if (ok.sent) {
+        expect(ok.record.sendCount).toBe(2);
+        expect(ok.sends.map((s) => s.channel)).toEqual(['sms', 'voice']);
+      }
+      expect((await store.recordSend(accountId, v.id, { channel: 'sms', status: 'queued' }, T0 + 60_000, 30_000)).sent).toBe(true);
+      const capped = await store.recordSend(accountId, v.id, { channel: 'sms', status: 'queued' }, T0 + 90_000, 30_000);
+      expect(capped).toMatchObject({ sent: false, record: { sendCount: 3 } });
+    });
+
+    it('finds the newest pending verification for a recipient, else the newest', async () => {
+      const a = record({ id: newId('ver', T0) });
+      await store.insertVerification(a, { channel: 'sms', status: 'queued' }, T0);
+      await store.finish(a.id, 'approved', T0);
+      const b = record({ id: newId('ver', T0 + 5) });
+      await store.insertVerification(b, { channel: 'sms', status: 'queued' }, T0 + 5);
+      expect((await store.findLatestForRecipient(accountId, a.to))!.id).toBe(b.id);
+      await store.finish(b.id, 'canceled', T0 + 6);
+      expect((await store.findLatestForRecipient(accountId, a.to))!.id).toBe(b.id);
+      expect(await store.findLatestForRecipient(accountId, '+10000000000')).toBeNull();
+    });
+
+    it('leases queued sends to one claimer and hands them over after the lease', async () => {
+      for (let i = 0; i < 3; i++) {
+        await store.insertVerification(record({ id: newId('ver', T0 + i), to: `+1415555010${i}` }), { channel: 'sms', status: 'queued' }, T0);
+      }
+      await store.insertVerification(record({ id: newId('ver', T0 + 9), to: '+14155550109' }), { channel: 'sms', status: 'sandbox' }, T0);
+      const [first, second] = await Promise.all([store.claimDeliveries(T0, 1000, 2), store.claimDeliveries(T0, 1000, 2)]);
+      const ids = [...first!, ...second!].map((j) => j.send.id);
+      expect(ids).toHaveLength(3);
+      expect(new Set(ids).size).toBe(3);
+      expect(await store.claimDeliveries(T0 + 500, 1000, 10)).toHaveLength(0);
+      const retaken = await store.claimDeliveries(T0 + 1000, 1000, 10);
+      expect(retaken).toHaveLength(3);
+      expect(retaken[0]!.send.attempts).toBe(2);
+      await store.updateSend(retaken[0]!.send.id, 'sent', T0 + 1001, { provider: 'console' });
+      await store.updateSend(retaken[1]!.send.id, 'queued', T0 + 1001, { error: 'timeout', retryAt: T0 + 5000 });
+      const due = await store.claimDeliveries(T0 + 2000 + 1000, 1000, 10);
+      expect(due.map((j) => j.send.id)).toEqual([retaken[2]!.send.id]);
+      const sends = await store.listSends(retaken[0]!.verification.id);
+      expect(sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
+    });
+
+    it('stores templates per account', async () => {
+      const t = { id: '6f1d1e3a-0000-4000-8000-000000000001', accountId, channel: 'sms' as const, locale: 'es', body: 'Código {code}', createdAt: T0 };
+      await store.createTemplate(t);
+      expect(await store.getTemplate(accountId, t.id)).toEqual(t);
+      expect(await store.getTemplate('acc_other', t.id)).toBeNull();
+      expect(await store.findTemplate(accountId, 'sms', 'es')).toEqual(t);
+      expect(await store.listTemplates(accountId)).toEqual([t]);
+      expect(await store.deleteTemplate(accountId, t.id)).toBe(true);
+      expect(await store.deleteTemplate(accountId, t.id)).toBe(false);
+    });
+
+    it('keeps API keys hashed, finds live ones and revokes', async () => {
+      const k = { id: newId('key', T0), accountId, keyHash: Buffer.alloc(32, 1), prefix: 'otpd_live_abcd', sandbox: true, createdAt: T0, revokedAt: null };
+      await store.createApiKey(k);
+      expect(await store.findApiKeyByHash(k.keyHash)).toEqual(k);
+      expect(await store.countApiKeys(accountId)).toBe(1);
+      expect(await store.revokeApiKey(k.id, T0 + 1)).toBe(true);
+      expect(await store.revokeApiKey(k.id, T0 + 2)).toBe(false);
+      expect(await store.findApiKeyByHash(k.keyHash)).toBeNull();
+    });
+
+    it('rotates signing keys: current, previous, then retired', async () => {
+      const key = (kid: string, at: number) => ({ kid, alg: 'ES256', publicJwk: '{}', privateSealed: Buffer.from(kid), createdAt: at, state: 'current' as const });
+      await store.rotateSigningKey(key('a', T0));
+      await store.rotateSigningKey(key('b', T0 + 1));
+      await store.rotateSigningKey(key('c', T0 + 2));
+      const keys = await store.listSigningKeys();
+      expect(keys.map((k) => [k.kid, k.state])).toEqual([
+        ['c', 'current'],
+        ['b', 'previous'],
+      ]);
+    });
+  });
+}
