@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     'log-level': { type: 'string', default: 'info' },
     json: { type: 'string' },
+    /** Write a V8 CPU profile of the otpd process into this folder (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -78,13 +80,15 @@ async function main(): Promise<void> {
       OTPD_LOG_LEVEL: args['log-level'],
     };
     const log = openSync(join(dir, 'otpd.log'), 'w');
-    const otpd = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', log, log] });
+    const profile = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['cpu-prof'])] : [];
+    const otpd = spawn(process.execPath, [...profile, CLI, 'serve'], { env, stdio: ['ignore', log, log] });
     children.push(otpd);
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
     const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
     const sandboxKey = out.trim().split('\n').pop()!;
     const otpdResult = await runLoad(`http://127.0.0.1:${port}`, sandboxKey, concurrency, duration, warmup);
     otpd.kill('SIGTERM');
+    await new Promise((r) => otpd.once('exit', r));
 
     const ratio = otpdResult.pairsPerSecond / bareResult.pairsPerSecond;
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };

@@ -14,6 +14,7 @@ import { TemplateCatalog } from './core/template-catalog.js';
 import type { Channel } from './core/types.js';
 import { sqlitePath, type Config } from './config/load.js';
 import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './delivery/worker.js';
+import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -50,6 +51,7 @@ export interface Otpd {
   accounts: Accounts;
   ring: KeyRing;
   worker: DeliveryWorker;
+  housekeeping: Housekeeping;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -125,6 +127,8 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     version: VERSION,
   });
 
+  const housekeeping = new Housekeeping(store, clock, logger);
+
   return {
     config,
     store,
@@ -133,8 +137,10 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     accounts,
     ring,
     worker,
+    housekeeping,
     logger,
     async close() {
+      housekeeping.stop();
       await app.close();
       await worker.stop();
       await store.close();
@@ -167,6 +173,7 @@ export async function serve(o: Otpd): Promise<string> {
   }
   await bootstrap(o);
   o.worker.start();
+  o.housekeeping.start();
   const address = await o.app.listen({ host: config.host, port: config.port });
   logger.info({ address, store: o.store.kind, version: VERSION }, 'otpd ready: native API at /v1, docs at /docs');
   return address;
