@@ -181,26 +181,17 @@ export class Engine {
     return this.get(caller, id);
   }
 
-  /** Checks a code against a verification by id. Counts the attempt first, then compares in constant time. */
+  /** Checks a code against a verification by id: one transaction counts the attempt, compares in constant time, transitions. */
   async check(caller: Caller, id: string, code: string): Promise<CheckResult> {
     const now = this.clock.now();
-    const counted = await this.store.countAttempt(caller.account.id, id, now);
-    if (!counted.record) throw notFound();
-    let r = counted.record;
-    if (!counted.counted) return this.result(r, reasonNotCheckable(r, now));
-
-    const decision = decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash));
-    if (decision.transition === 'approved') {
-      if (!(await this.store.finish(r.id, 'approved', now))) return this.result(r, 'already_used');
-      r = { ...r, status: 'approved', codeSealed: null, updatedAt: now };
-      const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
-      this.events.checked?.('approved');
-      return { ...this.result(r, 'approved'), token: token.token, tokenExpiresAt: token.expiresAt };
-    }
-    if (decision.transition === 'max_attempts_reached' && (await this.store.finish(r.id, 'max_attempts_reached', now))) {
-      r = { ...r, status: 'max_attempts_reached', codeSealed: null, updatedAt: now };
-    }
-    return this.result(r, 'incorrect_code');
+    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)).transition);
+    if (!res.record) throw notFound();
+    if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
+    if (res.transition !== 'approved') return this.result(res.record, 'incorrect_code');
+    const r = res.record;
+    const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
+    this.events.checked?.('approved');
+    return { ...this.result(r, 'approved'), token: token.token, tokenExpiresAt: token.expiresAt };
   }
 
   /** Checks a code against the newest pending verification for `to` (else the newest of any status). */

@@ -23,11 +23,13 @@ export type SendResult =
   | { sent: true; record: VerificationRecord; sends: SendRecord[] }
   | { sent: false; record: VerificationRecord | null };
 
-export interface CountResult {
-  /** True when the attempt was counted; the record is then the row after counting. */
-  counted: boolean;
-  record: VerificationRecord | null;
-}
+export type Transition = 'approved' | 'max_attempts_reached';
+
+export type AttemptResult =
+  /** The verification is missing (null), or no longer open for checks. */
+  | { counted: false; record: VerificationRecord | null }
+  /** Counted; `record` is the row after counting and after `transition`, if any. */
+  | { counted: true; record: VerificationRecord; transition: Transition | null };
 
 /** A queued send joined with what delivery needs; leased to one worker until `leaseUntil`. */
 export interface DeliveryJob {
@@ -78,8 +80,11 @@ export interface Store {
   /** The newest pending verification for the recipient, else the newest of any status. */
   findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null>;
   listSends(verificationId: string): Promise<SendRecord[]>;
-  /** Count one check attempt if the verification is pending, unexpired and under its cap. */
-  countAttempt(accountId: string, id: string, now: number): Promise<CountResult>;
+  /**
+   * In one transaction: count one check attempt if the verification is pending, unexpired and under
+   * its cap; then apply the transition `decide` picks for the counted row (a pure function).
+   */
+  attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult>;
   /** pending -> `to`, only if still pending; clears the sealed code. False if it was not pending. */
   finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean>;
 

@@ -91,7 +91,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     it('counts attempts atomically: 50 parallel attempts count exactly max_attempts', async () => {
       const v = record();
       await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
-      const results = await Promise.all(Array.from({ length: 50 }, () => store.countAttempt(accountId, v.id, T0 + 1)));
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.attempt(accountId, v.id, T0 + 1, () => null)));
       expect(results.filter((r) => r.counted)).toHaveLength(5);
       expect((await store.getVerification(accountId, v.id))!.attempts).toBe(5);
     });
@@ -99,11 +99,30 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     it('does not count attempts on an expired, finished or foreign verification', async () => {
       const v = record();
       await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
-      expect((await store.countAttempt(accountId, v.id, v.expiresAt)).counted).toBe(false);
-      expect((await store.countAttempt('acc_other', v.id, T0)).record).toBeNull();
+      expect((await store.attempt(accountId, v.id, v.expiresAt, () => null)).counted).toBe(false);
+      expect((await store.attempt('acc_other', v.id, T0, () => null)).record).toBeNull();
       expect(await store.finish(v.id, 'canceled', T0)).toBe(true);
-      const after = await store.countAttempt(accountId, v.id, T0);
+      const after = await store.attempt(accountId, v.id, T0, () => null);
       expect(after).toMatchObject({ counted: false, record: { status: 'canceled', codeSealed: null } });
+    });
+
+    it('applies the decided transition in the same transaction: of 20 parallel right answers one approves', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.attempt(accountId, v.id, T0 + 1, () => 'approved')));
+      const approved = results.filter((r) => r.counted && r.transition === 'approved');
+      expect(approved).toHaveLength(1);
+      expect(approved[0]!.record).toMatchObject({ status: 'approved', codeSealed: null, attempts: 1 });
+      expect(results.filter((r) => !r.counted && r.record?.status === 'approved')).toHaveLength(19);
+    });
+
+    it('closes a verification when the decided transition spends the last attempt', async () => {
+      const v = record({ maxAttempts: 2 });
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const decide = (r: VerificationRecord) => (r.attempts >= r.maxAttempts ? ('max_attempts_reached' as const) : null);
+      expect(await store.attempt(accountId, v.id, T0, decide)).toMatchObject({ counted: true, transition: null });
+      expect(await store.attempt(accountId, v.id, T0, decide)).toMatchObject({ counted: true, transition: 'max_attempts_reached' });
+      expect((await store.getVerification(accountId, v.id))!.status).toBe('max_attempts_reached');
     });
 
     it('approves exactly once under parallel transitions', async () => {

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { OtpError } from '../../core/errors.js';
-import type { CountResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store } from '../types.js';
+import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from './rows.js';
 
@@ -17,6 +17,7 @@ export class SqliteStore implements Store {
   private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
   private readonly sendTxn: Database.Transaction<SqliteStore['sendTx']>;
   private readonly claimTxn: Database.Transaction<SqliteStore['claimTx']>;
+  private readonly attemptTxn: Database.Transaction<SqliteStore['attemptTx']>;
 
   /** Opens (creating if needed) the database file; `:memory:` is accepted for throwaway use. */
   constructor(readonly path: string) {
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
     this.insertTxn = this.db.transaction(this.insertTx);
     this.sendTxn = this.db.transaction(this.sendTx);
     this.claimTxn = this.db.transaction(this.claimTx);
+    this.attemptTxn = this.db.transaction(this.attemptTx);
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -206,19 +208,33 @@ export class SqliteStore implements Store {
     return this.sendsOf(verificationId);
   }
 
-  async countAttempt(accountId: string, id: string, now: number): Promise<CountResult> {
+  private readonly attemptTx = (accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): AttemptResult => {
     const row = this.s(
       `UPDATE verifications SET attempts = attempts + 1, updated_at = ?
        WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
        RETURNING *`,
     ).get(now, id, accountId, now) as VerificationRow | undefined;
-    if (row) return { counted: true, record: toVerification(row) };
-    const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
-    return { counted: false, record: cur ? toVerification(cur) : null };
+    if (!row) {
+      const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
+      return { counted: false, record: cur ? toVerification(cur) : null };
+    }
+    const record = toVerification(row);
+    const transition = decide(record);
+    if (transition === null) return { counted: true, record, transition };
+    this.finishStmt().run(transition, now, id);
+    return { counted: true, record: { ...record, status: transition, codeSealed: null }, transition };
+  };
+
+  async attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult> {
+    return this.attemptTxn.immediate(accountId, id, now, decide);
+  }
+
+  private finishStmt(): Stmt {
+    return this.s("UPDATE verifications SET status = ?, code_sealed = NULL, updated_at = ? WHERE id = ? AND status = 'pending'");
   }
 
   async finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean> {
-    return this.s("UPDATE verifications SET status = ?, code_sealed = NULL, updated_at = ? WHERE id = ? AND status = 'pending'").run(to, now, id).changes === 1;
+    return this.finishStmt().run(to, now, id).changes === 1;
   }
 
   // ---- outbox ------------------------------------------------------------
