@@ -56,8 +56,12 @@ export interface Otpd {
   close(): Promise<void>;
 }
 
+/** JSON logs on stdout, written asynchronously: lines queued while a write is in flight go out together. */
 export function createLogger(config: Readonly<Config>): Logger {
-  return pino({ level: config.logLevel, redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.code', 'code', 'key'], censor: '[redacted]' } });
+  return pino(
+    { level: config.logLevel, redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.code', 'code', 'key'], censor: '[redacted]' } },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 /** Opens the store for `config` (SQLite today) without migrating it. */

@@ -65,7 +65,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   jwksRoute(app, d.ring);
 
   await app.register(async (v1) => {
-    v1.addHook('onRequest', bearerAuth(d.store, d.secrets));
+    v1.addHook('onRequest', bearerAuth(d.store, d.secrets, d.clock));
     // A POST without a body (cancel, resend) validates as an empty object.
     v1.addHook('preValidation', async (req) => {
       if (req.body === undefined || req.body === null) req.body = {};
