@@ -2,6 +2,8 @@
 import type { Account, Channel } from '../core/types.js';
 
 export interface OutboundMessage {
+  /** Stable across retries of one send, so receivers can drop duplicates. */
+  messageId: string;
   verificationId: string;
   account: Account;
   to: string;

@@ -25,17 +25,24 @@ Usage:
 Settings come from OTPD_* environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      account: { type: 'string' },
-      sandbox: { type: 'boolean' },
-      'app-name': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        account: { type: 'string' },
+        sandbox: { type: 'boolean' },
+        'app-name': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`otpd: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   const [cmd, sub, ...rest] = positionals;
   if (values.version) return print(VERSION);
   if (values.help || !cmd) return print(USAGE);

@@ -97,7 +97,7 @@ export class DeliveryWorker {
     }
     const code = this.secrets.open(v.codeSealed);
     const body = await renderMessage(this.store, account, v, code);
-    const msg = { verificationId: v.id, account, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
+    const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
     let lastError = 'no provider configured for this channel';
     let permanent = true;
     for (const provider of this.channels.providers(send.channel)) {

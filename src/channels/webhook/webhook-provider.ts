@@ -1,5 +1,4 @@
 // Webhook provider: POSTs the code to the account's delivery URL, signed per Standard Webhooks.
-import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import type { Secrets } from '../../core/code.js';
@@ -27,7 +26,7 @@ export class WebhookProvider implements Provider {
       message: msg.body,
       sender: msg.sender,
     });
-    const id = `msg_${randomUUID()}`;
+    const id = msg.messageId;
     const at = new Date(this.clock.now());
     const signature = new Webhook(this.secrets.open(webhookSecretSealed)).sign(id, at, payload);
     let status: number;
