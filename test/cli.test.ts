@@ -183,6 +183,14 @@ describe('otpd CLI', () => {
     expect(r.stderr).toContain('Usage:');
   });
 
+  it('an unknown option exits 2 with a one-line error and the usage, no stack trace', () => {
+    const r = cli(['keys', 'list', '--bogus'], env());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain('Usage:');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('an unknown OTPD_ setting exits 1 naming it', () => {
     const r = cli(['migrate'], { ...env(), OTPD_FOO: '1' });
     expect(r.status).toBe(1);
