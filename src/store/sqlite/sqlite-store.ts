@@ -6,7 +6,7 @@ import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, Verifi
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from './rows.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 
 type Stmt = Database.Statement;
 

@@ -1,0 +1,366 @@
+// PostgreSQL implementation of the store contract (node-postgres): the same atomic primitives, safe across nodes.
+import pg from 'pg';
+import { OtpError } from '../../core/errors.js';
+import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
+import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+type Q = pg.Pool | pg.PoolClient;
+type Row = Record<string, unknown>;
+
+/** Arbitrary constant naming otpd's migration lock. */
+const MIGRATION_LOCK = 0x6f747064;
+const V_COLS =
+  'id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox';
+
+export interface PostgresOptions {
+  /** Schema to work in (search_path); tests use one per run. */
+  schema?: string;
+  max?: number;
+  /** Bound on every statement, so an outage answers 503 instead of hanging. */
+  statementTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, o: PostgresOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: o.max ?? 10,
+      connectionTimeoutMillis: o.connectionTimeoutMs ?? 5_000,
+      statement_timeout: o.statementTimeoutMs ?? 5_000,
+      ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+    });
+    // An idle client losing its server must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async q<T = Row>(sql: string, params: unknown[] = [], c: Q = this.pool): Promise<T[]> {
+    try {
+      return (await c.query(sql, params)).rows as T[];
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Runs `fn` in one transaction; rolls back on any error. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let c: pg.PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (e) {
+      throw unavailable(e);
+    }
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw unavailable(e);
+    } finally {
+      c.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      // Transaction-scoped advisory lock: two nodes migrating at once apply each step exactly once.
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS otpd_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await c.query<{ v: number | null }>('SELECT max(version) AS v FROM otpd_migrations');
+      const current = rows[0]?.v ?? 0;
+      if (current > POSTGRES_MIGRATIONS.length) {
+        throw new Error(`database schema version ${current} is newer than this otpd (${POSTGRES_MIGRATIONS.length}); upgrade otpd`);
+      }
+      for (let v = current; v < POSTGRES_MIGRATIONS.length; v++) {
+        await c.query(POSTGRES_MIGRATIONS[v]!);
+        await c.query('INSERT INTO otpd_migrations (version) VALUES ($1)', [v + 1]);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.q('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  // ---- accounts and keys -------------------------------------------------
+
+  async createAccount(a: Account): Promise<Account> {
+    await this.q('INSERT INTO accounts (id, name, app_name, webhook_url, webhook_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      a.id, a.name, a.appName, a.webhookUrl, a.webhookSecretSealed, a.createdAt,
+    ]);
+    return a;
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const [r] = await this.q<Parameters<typeof toAccount>[0]>('SELECT * FROM accounts WHERE id = $1', [id]);
+    return r ? toAccount(r) : null;
+  }
+
+  async findAccountByName(name: string): Promise<Account | null> {
+    const [r] = await this.q<Parameters<typeof toAccount>[0]>('SELECT * FROM accounts WHERE name = $1', [name]);
+    return r ? toAccount(r) : null;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (await this.q<Parameters<typeof toAccount>[0]>('SELECT * FROM accounts ORDER BY created_at')).map(toAccount);
+  }
+
+  async setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void> {
+    await this.q('UPDATE accounts SET webhook_url = $1, webhook_secret = $2 WHERE id = $3', [url, secretSealed, id]);
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.q('INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      k.id, k.accountId, k.keyHash, k.prefix, k.sandbox, k.createdAt, k.revokedAt,
+    ]);
+  }
+
+  async findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null> {
+    const [r] = await this.q<Parameters<typeof toApiKey>[0]>('SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hash]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(accountId?: string): Promise<ApiKeyRecord[]> {
+    const rows = accountId
+      ? await this.q<Parameters<typeof toApiKey>[0]>('SELECT * FROM api_keys WHERE account_id = $1 ORDER BY created_at', [accountId])
+      : await this.q<Parameters<typeof toApiKey>[0]>('SELECT * FROM api_keys ORDER BY created_at');
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    return (await this.q('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id', [now, id])).length === 1;
+  }
+
+  async countApiKeys(accountId: string): Promise<number> {
+    const [r] = await this.q<{ n: string }>('SELECT count(*) AS n FROM api_keys WHERE account_id = $1', [accountId]);
+    return Number(r!.n);
+  }
+
+  // ---- verifications -----------------------------------------------------
+
+  private async insertSend(c: Q, verificationId: string, send: NewSend, now: number): Promise<void> {
+    await c.query(
+      'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at) VALUES ($1, $2, NULL, $3, 0, $4, 0, $4, $4)',
+      [verificationId, send.channel, send.status, now],
+    );
+  }
+
+  private async insertIdempotency(c: Q, accountId: string, idem: IdempotencyInput | undefined, verificationId: string): Promise<void> {
+    if (!idem) return;
+    await c.query(
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, verification_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash, verification_id = excluded.verification_id, expires_at = excluded.expires_at`,
+      [accountId, idem.key, idem.requestHash, verificationId, idem.expiresAt],
+    );
+  }
+
+  private async sendsOf(verificationId: string, c: Q = this.pool) {
+    return (await this.q<SendRow>('SELECT * FROM sends WHERE verification_id = $1 ORDER BY id', [verificationId], c)).map(toSend);
+  }
+
+  async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await this.tx(async (c) => {
+          if (idem) {
+            // Serialises concurrent requests that carry the same key.
+            await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${v.accountId}:${idem.key}`]);
+            const { rows } = await c.query<{ request_hash: string; verification_id: string }>(
+              'SELECT request_hash, verification_id FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND expires_at > $3',
+              [v.accountId, idem.key, now],
+            );
+            if (rows[0]) return { kind: 'idempotent_replay', verificationId: rows[0].verification_id, requestHash: rows[0].request_hash } as const;
+          }
+          // A pending row past its expiry is closed here, so the one-pending index admits the new one.
+          await c.query("UPDATE verifications SET status = 'expired', code_sealed = NULL, updated_at = $3 WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3", [
+            v.accountId, v.to, now,
+          ]);
+          const { rows: pending } = await c.query<VerificationRow>(
+            "SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
+            [v.accountId, v.to],
+          );
+          if (pending[0]) return { kind: 'pending_exists', record: toVerification(pending[0]) } as const;
+          const r = fromVerification(v);
+          await c.query(`INSERT INTO verifications (${V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, [
+            r.id, r.account_id, r.to_addr, r.channel, r.status, r.code_hash, r.code_sealed, r.code_type, r.code_length, r.attempts, r.max_attempts,
+            r.send_count, r.max_sends, r.last_sent_at, r.created_at, r.updated_at, r.expires_at, r.locale, r.template_id, r.sender, r.reference,
+            v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox,
+          ]);
+          await this.insertSend(c, v.id, send, now);
+          await this.insertIdempotency(c, v.accountId, idem, v.id);
+          return { kind: 'created', record: v, sends: await this.sendsOf(v.id, c) } as const;
+        });
+      } catch (e) {
+        // Another node inserted a pending verification for this recipient first: take that one.
+        if (tries < 3 && isUniqueViolation(e)) continue;
+        throw e;
+      }
+    }
+  }
+
+  async recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query<VerificationRow>(
+        `UPDATE verifications SET send_count = send_count + 1, last_sent_at = $1, updated_at = $1, channel = $2
+         WHERE id = $3 AND account_id = $4 AND status = 'pending' AND expires_at > $1 AND send_count < max_sends AND last_sent_at + $5 <= $1
+         RETURNING *`,
+        [now, send.channel, id, accountId, cooldownMs],
+      );
+      if (!rows[0]) {
+        const { rows: cur } = await c.query<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
+        return { sent: false, record: cur[0] ? toVerification(cur[0]) : null };
+      }
+      await this.insertSend(c, id, send, now);
+      await this.insertIdempotency(c, accountId, idem, id);
+      return { sent: true, record: toVerification(rows[0]), sends: await this.sendsOf(id, c) };
+    });
+  }
+
+  async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
+    const [r] = await this.q<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
+    return r ? toVerification(r) : null;
+  }
+
+  async findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null> {
+    const [r] = await this.q<VerificationRow>(
+      "SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 ORDER BY (status = 'pending') DESC, id DESC LIMIT 1",
+      [accountId, to],
+    );
+    return r ? toVerification(r) : null;
+  }
+
+  async listSends(verificationId: string) {
+    return this.sendsOf(verificationId);
+  }
+
+  async attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult> {
+    return this.tx(async (c) => {
+      // The UPDATE takes the row lock, so the decision and its transition are applied before any other check sees the row.
+      const { rows } = await c.query<VerificationRow>(
+        `UPDATE verifications SET attempts = attempts + 1, updated_at = $1
+         WHERE id = $2 AND account_id = $3 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts
+         RETURNING *`,
+        [now, id, accountId],
+      );
+      if (!rows[0]) {
+        const { rows: cur } = await c.query<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
+        return { counted: false, record: cur[0] ? toVerification(cur[0]) : null };
+      }
+      const record = toVerification(rows[0]);
+      const transition = decide(record);
+      if (transition === null) return { counted: true, record, transition };
+      await c.query("UPDATE verifications SET status = $1, code_sealed = NULL, updated_at = $2 WHERE id = $3 AND status = 'pending'", [transition, now, id]);
+      return { counted: true, record: { ...record, status: transition, codeSealed: null }, transition };
+    });
+  }
+
+  async finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean> {
+    const rows = await this.q("UPDATE verifications SET status = $1, code_sealed = NULL, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING id", [to, now, id]);
+    return rows.length === 1;
+  }
+
+  // ---- outbox ------------------------------------------------------------
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryJob[]> {
+    // SKIP LOCKED: concurrent claimers (other nodes) never take the same send.
+    const rows = await this.q<SendRow & { v: VerificationRow }>(
+      `WITH due AS (
+         SELECT id FROM sends WHERE status = 'queued' AND next_attempt_at <= $1 AND lease_until <= $1
+         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE sends s SET lease_until = $1 + $2, attempts = s.attempts + 1, updated_at = $1 FROM due WHERE s.id = due.id RETURNING s.*
+       )
+       SELECT claimed.*, to_jsonb(v) AS v FROM claimed JOIN verifications v ON v.id = claimed.verification_id`,
+      [now, leaseMs, limit],
+    );
+    return rows.map((r) => ({ send: toSend(r), verification: toVerification(jsonbVerification(r.v)) }));
+  }
+
+  async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
+    await this.q('UPDATE sends SET status = $1, provider = coalesce($2, provider), error = $3, next_attempt_at = $4, lease_until = 0, updated_at = $5 WHERE id = $6', [
+      status, opts.provider ?? null, opts.error ?? null, opts.retryAt ?? now, now, id,
+    ]);
+  }
+
+  // ---- templates ---------------------------------------------------------
+
+  async createTemplate(t: TemplateRecord): Promise<void> {
+    await this.q('INSERT INTO templates (id, account_id, channel, locale, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [t.id, t.accountId, t.channel, t.locale, t.body, t.createdAt]);
+  }
+
+  async getTemplate(accountId: string, id: string): Promise<TemplateRecord | null> {
+    const [r] = await this.q<Parameters<typeof toTemplate>[0]>('SELECT * FROM templates WHERE id = $1 AND account_id = $2', [id, accountId]);
+    return r ? toTemplate(r) : null;
+  }
+
+  async findTemplate(accountId: string, channel: Channel, locale: string): Promise<TemplateRecord | null> {
+    const [r] = await this.q<Parameters<typeof toTemplate>[0]>(
+      'SELECT * FROM templates WHERE account_id = $1 AND channel = $2 AND locale = $3 ORDER BY created_at DESC LIMIT 1',
+      [accountId, channel, locale],
+    );
+    return r ? toTemplate(r) : null;
+  }
+
+  async listTemplates(accountId: string): Promise<TemplateRecord[]> {
+    return (await this.q<Parameters<typeof toTemplate>[0]>('SELECT * FROM templates WHERE account_id = $1 ORDER BY created_at', [accountId])).map(toTemplate);
+  }
+
+  async deleteTemplate(accountId: string, id: string): Promise<boolean> {
+    return (await this.q('DELETE FROM templates WHERE id = $1 AND account_id = $2 RETURNING id', [id, accountId])).length === 1;
+  }
+
+  // ---- signing keys ------------------------------------------------------
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.q<Parameters<typeof toSigningKey>[0]>("SELECT * FROM signing_keys WHERE state != 'retired' ORDER BY created_at DESC")).map(toSigningKey);
+  }
+
+  async rotateSigningKey(k: SigningKeyRecord): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('LOCK TABLE signing_keys IN EXCLUSIVE MODE');
+      await c.query("UPDATE signing_keys SET state = 'retired' WHERE state = 'previous'");
+      await c.query("UPDATE signing_keys SET state = 'previous' WHERE state = 'current'");
+      await c.query("INSERT INTO signing_keys (kid, alg, public_jwk, private_sealed, created_at, state) VALUES ($1, $2, $3, $4, $5, 'current')", [
+        k.kid, k.alg, k.publicJwk, k.privateSealed, k.createdAt,
+      ]);
+    });
+  }
+
+  async purgeIdempotency(now: number, limit: number): Promise<number> {
+    const rows = await this.q(
+      'DELETE FROM idempotency_keys WHERE (account_id, key) IN (SELECT account_id, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1',
+      [now, limit],
+    );
+    return rows.length;
+  }
+}
+
+/** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */
+function jsonbVerification(j: VerificationRow): VerificationRow {
+  const hex = (v: unknown) => (typeof v === 'string' ? Buffer.from(v.slice(2), 'hex') : (v as Buffer | null));
+  return { ...j, code_hash: hex(j.code_hash)!, code_sealed: hex(j.code_sealed) };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const c = (e as { cause?: { code?: string }; code?: string }) ?? {};
+  return c.code === '23505' || c.cause?.code === '23505';
+}
+
+/** Connection-level failures become `store_unavailable`; anything else is a bug and stays as it is. */
+function unavailable(e: unknown): unknown {
+  if (e instanceof OtpError) return e;
+  const code = (e as { code?: string })?.code ?? '';
+  const connection = /^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) || /timeout|terminat|Connection/i.test(String((e as Error)?.message));
+  return connection ? new OtpError('store_unavailable', 'The database is not reachable; retry shortly.', { cause: e, retryAfter: 1 }) : e;
+}

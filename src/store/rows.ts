@@ -1,0 +1,134 @@
+// Row <-> record mapping shared by the SQL stores. SQLite gives numbers, 0/1 and JSON text;
+// PostgreSQL gives bigint as strings, booleans and parsed jsonb: the readers accept both.
+import type { Account, ApiKeyRecord, Channel, CodeType, SendRecord, SendStatus, TemplateRecord, VerificationRecord, VerificationStatus } from '../core/types.js';
+import type { SigningKeyRecord } from './types.js';
+
+type Num = number | string;
+type Bool = number | boolean;
+const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: Num | null): number | null => (v === null ? null : num(v));
+const bool = (v: Bool): boolean => v === true || v === 1;
+
+export interface VerificationRow {
+  id: string;
+  account_id: string;
+  to_addr: string;
+  channel: string;
+  status: string;
+  code_hash: Buffer;
+  code_sealed: Buffer | null;
+  code_type: string;
+  code_length: Num;
+  attempts: Num;
+  max_attempts: Num;
+  send_count: Num;
+  max_sends: Num;
+  last_sent_at: Num;
+  created_at: Num;
+  updated_at: Num;
+  expires_at: Num;
+  locale: string;
+  template_id: string | null;
+  sender: string | null;
+  reference: string | null;
+  metadata: string | Record<string, string> | null;
+  sandbox: Bool;
+}
+
+export function toVerification(r: VerificationRow): VerificationRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    to: r.to_addr,
+    channel: r.channel as Channel,
+    status: r.status as VerificationStatus,
+    codeHash: r.code_hash,
+    codeSealed: r.code_sealed,
+    codeType: r.code_type as CodeType,
+    codeLength: num(r.code_length),
+    attempts: num(r.attempts),
+    maxAttempts: num(r.max_attempts),
+    sendCount: num(r.send_count),
+    maxSends: num(r.max_sends),
+    lastSentAt: num(r.last_sent_at),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    expiresAt: num(r.expires_at),
+    locale: r.locale,
+    templateId: r.template_id,
+    sender: r.sender,
+    reference: r.reference,
+    metadata: r.metadata === null ? null : typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Record<string, string>) : r.metadata,
+    sandbox: bool(r.sandbox),
+  };
+}
+
+export function fromVerification(v: VerificationRecord): VerificationRow {
+  return {
+    id: v.id,
+    account_id: v.accountId,
+    to_addr: v.to,
+    channel: v.channel,
+    status: v.status,
+    code_hash: v.codeHash,
+    code_sealed: v.codeSealed,
+    code_type: v.codeType,
+    code_length: v.codeLength,
+    attempts: v.attempts,
+    max_attempts: v.maxAttempts,
+    send_count: v.sendCount,
+    max_sends: v.maxSends,
+    last_sent_at: v.lastSentAt,
+    created_at: v.createdAt,
+    updated_at: v.updatedAt,
+    expires_at: v.expiresAt,
+    locale: v.locale,
+    template_id: v.templateId,
+    sender: v.sender,
+    reference: v.reference,
+    metadata: v.metadata === null ? null : JSON.stringify(v.metadata),
+    sandbox: v.sandbox ? 1 : 0,
+  };
+}
+
+export interface SendRow {
+  id: Num;
+  verification_id: string;
+  channel: string;
+  provider: string | null;
+  status: string;
+  attempts: Num;
+  created_at: Num;
+  updated_at: Num;
+  error: string | null;
+}
+
+export function toSend(r: SendRow): SendRecord {
+  return {
+    id: num(r.id),
+    verificationId: r.verification_id,
+    channel: r.channel as Channel,
+    provider: r.provider,
+    status: r.status as SendStatus,
+    attempts: num(r.attempts),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    error: r.error,
+  };
+}
+
+export function toAccount(r: { id: string; name: string; app_name: string; webhook_url: string | null; webhook_secret: Buffer | null; created_at: Num }): Account {
+  return { id: r.id, name: r.name, appName: r.app_name, webhookUrl: r.webhook_url, webhookSecretSealed: r.webhook_secret, createdAt: num(r.created_at) };
+}
+
+export function toApiKey(r: { id: string; account_id: string; key_hash: Buffer; prefix: string; sandbox: Bool; created_at: Num; revoked_at: Num | null }): ApiKeyRecord {
+  return { id: r.id, accountId: r.account_id, keyHash: r.key_hash, prefix: r.prefix, sandbox: bool(r.sandbox), createdAt: num(r.created_at), revokedAt: numOrNull(r.revoked_at) };
+}
+
+export function toTemplate(r: { id: string; account_id: string; channel: string; locale: string; body: string; created_at: Num }): TemplateRecord {
+  return { id: r.id, accountId: r.account_id, channel: r.channel as Channel, locale: r.locale, body: r.body, createdAt: num(r.created_at) };
+}
+
+export function toSigningKey(r: { kid: string; alg: string; public_jwk: string; private_sealed: Buffer; created_at: Num; state: string }): SigningKeyRecord {
+  return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateSealed: r.private_sealed, createdAt: num(r.created_at), state: r.state as SigningKeyRecord['state'] };
+}
