@@ -17,6 +17,7 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './de
 import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './metrics.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { KeyRing } from './tokens/keys.js';
@@ -64,11 +65,11 @@ export function createLogger(config: Readonly<Config>): Logger {
   );
 }
 
-/** Opens the store for `config` (SQLite today) without migrating it. */
+/** Opens the store `OTPD_DATABASE_URL` names, without migrating it. */
 export function openStore(config: Readonly<Config>): Store {
   const path = sqlitePath(config.databaseUrl);
-  if (path === null) throw new Error(`unsupported database URL scheme: ${config.databaseUrl.split(':')[0]}`);
-  return new SqliteStore(path);
+  if (path !== null) return new SqliteStore(path);
+  return new PostgresStore(config.databaseUrl, { max: config.databasePoolMax, statementTimeoutMs: config.databaseTimeoutMs, connectionTimeoutMs: config.databaseTimeoutMs });
 }
 
 /** Builds every component, migrates the store and loads the signing keys; does not listen. */

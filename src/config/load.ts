@@ -12,6 +12,10 @@ export function sqlitePath(databaseUrl: string): string | null {
   return databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
 }
 
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const known = new Set(Object.keys(SETTINGS));
   for (const name of Object.keys(env)) {
@@ -27,8 +31,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const production = env['NODE_ENV'] === 'production';
   const dbUrl = out['databaseUrl'] as string;
-  if (!dbUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`OTPD_DATABASE_URL must be a sqlite: URL in this version (got scheme '${dbUrl.split(':')[0]}')`);
+  if (!dbUrl.startsWith('sqlite:') && !isPostgresUrl(dbUrl)) {
+    throw new ConfigError(`OTPD_DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got scheme '${dbUrl.split(':')[0]}')`);
   }
   let secretSource: Config['secretSource'] = 'env';
   if (out['secret'] === null) {
