@@ -1,7 +1,8 @@
-// Periodic clean-up that keeps the store small: expired idempotency keys, in bounded batches.
+// Periodic upkeep on every node: purge old verifications and idempotency keys in bounded batches, pick up rotated signing keys.
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.js';
 import type { Store } from './store/types.js';
+import type { KeyRing } from './tokens/keys.js';
 
 export const HOUSEKEEPING = { intervalMs: 60_000, batch: 1_000 } as const;
 
@@ -12,6 +13,9 @@ export class Housekeeping {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Verifications are kept this long after they expire. */
+    private readonly retentionMs: number,
+    private readonly ring?: KeyRing,
   ) {}
 
   start(): void {
@@ -24,19 +28,27 @@ export class Housekeeping {
     this.timer = null;
   }
 
-  /** One pass; batches keep each delete short so requests never wait behind it. */
-  async run(): Promise<number> {
-    let total = 0;
+  /** One pass. Batches keep each delete short, so requests never wait long behind it. */
+  async run(): Promise<{ verifications: number; idempotencyKeys: number }> {
+    const out = { verifications: 0, idempotencyKeys: 0 };
     try {
-      for (;;) {
-        const n = await this.store.purgeIdempotency(this.clock.now(), HOUSEKEEPING.batch);
-        total += n;
-        if (n < HOUSEKEEPING.batch) break;
-        await new Promise((r) => setImmediate(r));
-      }
+      out.verifications = await this.drain((limit) => this.store.purgeVerifications(this.clock.now() - this.retentionMs, limit));
+      out.idempotencyKeys = await this.drain((limit) => this.store.purgeIdempotency(this.clock.now(), limit));
+      await this.ring?.reload();
+      if (out.verifications > 0) this.log.info(out, 'housekeeping purged old records');
     } catch (e) {
       this.log.error({ err: e }, 'housekeeping failed');
     }
-    return total;
+    return out;
+  }
+
+  private async drain(step: (limit: number) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await step(HOUSEKEEPING.batch);
+      total += n;
+      if (n < HOUSEKEEPING.batch) return total;
+      await new Promise((r) => setImmediate(r));
+    }
   }
 }

@@ -132,7 +132,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     version: VERSION,
   });
 
-  const housekeeping = new Housekeeping(store, clock, logger);
+  const housekeeping = new Housekeeping(store, clock, logger, config.retentionDays * 86_400_000, ring);
 
   return {
     config,

@@ -23,6 +23,7 @@ export interface Config {
   resendCooldownSeconds: number;
   webhookTimeoutMs: number;
   bodyLimitBytes: number;
+  retentionDays: number;
   databasePoolMax: number;
   databaseTimeoutMs: number;
 }
@@ -75,6 +76,7 @@ export const SETTINGS = {
   ],
   OTPD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', '5000', int(100, 60_000)],
   OTPD_BODY_LIMIT: ['bodyLimitBytes', '65536', int(1024, 10_485_760)],
+  OTPD_RETENTION_DAYS: ['retentionDays', '7', int(1, 3650)],
   OTPD_DATABASE_POOL_MAX: ['databasePoolMax', '10', int(1, 1000)],
   OTPD_DATABASE_TIMEOUT_MS: ['databaseTimeoutMs', '5000', int(100, 120_000)],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;

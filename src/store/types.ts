@@ -103,6 +103,11 @@ export interface Store {
   /** Inserts `k` as current, demotes the current key to previous and the previous to retired. */
   rotateSigningKey(k: SigningKeyRecord): Promise<void>;
 
+  /**
+   * Deletes up to `limit` verifications (with their sends) that expired before `before`; returns how
+   * many. Safe to run on every node at once.
+   */
+  purgeVerifications(before: number, limit: number): Promise<number>;
   /** Deletes expired idempotency keys; returns how many. */
   purgeIdempotency(now: number, limit: number): Promise<number>;
 }

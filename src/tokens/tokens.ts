@@ -44,8 +44,21 @@ export class TokenService {
     return { token, expiresAt: exp * 1000 };
   }
 
-  /** Checks signature, algorithm, issuer and expiry; a token of another account is refused. */
+  /**
+   * Checks signature, algorithm, issuer and expiry; a token of another account is refused. A key id
+   * we do not know may be one another node just rotated in: the ring is re-read (at most every 5 s).
+   */
   async verify(token: string, accountId: string): Promise<TokenVerdict> {
+    const first = await this.verifyOnce(token, accountId);
+    if (first.valid || first.reason !== 'unknown_key' || this.clock.now() - this.lastReload < 5_000) return first;
+    this.lastReload = this.clock.now();
+    await this.ring.reload();
+    return this.verifyOnce(token, accountId);
+  }
+
+  private lastReload = 0;
+
+  private async verifyOnce(token: string, accountId: string): Promise<TokenVerdict> {
     const jwks = createLocalJWKSet(this.ring.jwks);
     try {
       const { payload } = await jwtVerify(token, jwks, {

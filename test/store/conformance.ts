@@ -180,6 +180,23 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
     });
 
+    it('purges verifications that expired before the cutoff, with their sends, in bounded batches', async () => {
+      for (let i = 0; i < 3; i++) {
+        await store.insertVerification(record({ id: newId('ver', T0 + i), to: `+1415555020${i}` }), { channel: 'sms', status: 'queued' }, T0);
+      }
+      const keep = record({ id: newId('ver', T0 + 10), to: '+14155550209', expiresAt: T0 + 10_000_000 });
+      await store.insertVerification(keep, { channel: 'sms', status: 'queued' }, T0);
+      const cutoff = T0 + 600_001;
+      expect(await store.purgeVerifications(cutoff, 2)).toBe(2);
+      expect(await store.purgeVerifications(cutoff, 2)).toBe(1);
+      expect(await store.purgeVerifications(cutoff, 2)).toBe(0);
+      expect(await store.getVerification(accountId, keep.id)).not.toBeNull();
+      expect(await store.listSends(keep.id)).toHaveLength(1);
+      // Only the kept verification's send is left in the outbox.
+      const due = await store.claimDeliveries(T0, 1000, 10);
+      expect(due.map((j) => j.verification.id)).toEqual([keep.id]);
+    });
+
     it('stores templates per account', async () => {
       const t = { id: '6f1d1e3a-0000-4000-8000-000000000001', accountId, channel: 'sms' as const, locale: 'es', body: 'Código {code}', createdAt: T0 };
       await store.createTemplate(t);

@@ -89,4 +89,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     state text NOT NULL
   );
   `,
+  `
+  CREATE INDEX verifications_expiry ON verifications (expires_at);
+  `,
 ];

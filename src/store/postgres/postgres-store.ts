@@ -337,6 +337,17 @@ export class PostgresStore implements Store {
     });
   }
 
+  async purgeVerifications(before: number, limit: number): Promise<number> {
+    // SKIP LOCKED: nodes purging at the same time take disjoint batches instead of waiting on each other.
+    const rows = await this.q(
+      `WITH doomed AS (SELECT id FROM verifications WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       gone_sends AS (DELETE FROM sends WHERE verification_id IN (SELECT id FROM doomed))
+       DELETE FROM verifications WHERE id IN (SELECT id FROM doomed) RETURNING 1`,
+      [before, limit],
+    );
+    return rows.length;
+  }
+
   async purgeIdempotency(now: number, limit: number): Promise<number> {
     const rows = await this.q(
       'DELETE FROM idempotency_keys WHERE (account_id, key) IN (SELECT account_id, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1',

@@ -89,4 +89,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL
   );
   `,
+  `
+  -- Housekeeping deletes by expiry, oldest first.
+  CREATE INDEX verifications_expiry ON verifications(expires_at);
+  `,
 ];

@@ -18,6 +18,7 @@ export class SqliteStore implements Store {
   private readonly sendTxn: Database.Transaction<SqliteStore['sendTx']>;
   private readonly claimTxn: Database.Transaction<SqliteStore['claimTx']>;
   private readonly attemptTxn: Database.Transaction<SqliteStore['attemptTx']>;
+  private readonly purgeTxn: Database.Transaction<SqliteStore['purgeTx']>;
 
   /** Opens (creating if needed) the database file; `:memory:` is accepted for throwaway use. */
   constructor(readonly path: string) {
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
     this.sendTxn = this.db.transaction(this.sendTx);
     this.claimTxn = this.db.transaction(this.claimTx);
     this.attemptTxn = this.db.transaction(this.attemptTx);
+    this.purgeTxn = this.db.transaction(this.purgeTx);
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -305,6 +307,19 @@ export class SqliteStore implements Store {
         );
       })
       .immediate();
+  }
+
+  private readonly purgeTx = (before: number, limit: number): number => {
+    const ids = this.s('SELECT id FROM verifications WHERE expires_at < ? ORDER BY expires_at LIMIT ?').pluck().all(before, limit) as string[];
+    for (const id of ids) {
+      this.s('DELETE FROM sends WHERE verification_id = ?').run(id);
+      this.s('DELETE FROM verifications WHERE id = ?').run(id);
+    }
+    return ids.length;
+  };
+
+  async purgeVerifications(before: number, limit: number): Promise<number> {
+    return this.purgeTxn.immediate(before, limit);
   }
 
   async purgeIdempotency(now: number, limit: number): Promise<number> {
