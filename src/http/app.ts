@@ -43,6 +43,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
 
+  // JSON only: a text/plain body (fetch's default for a bare string) gets 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
   app.setNotFoundHandler((req, reply) => sendProblem(new OtpError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply));
   app.addHook('onResponse', async (req, reply) => {
