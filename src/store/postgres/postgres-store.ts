@@ -33,6 +33,8 @@ export class PostgresStore implements Store {
       max: o.max ?? 10,
       connectionTimeoutMillis: o.connectionTimeoutMs ?? 5_000,
       statement_timeout: o.statementTimeoutMs ?? 5_000,
+      // Client-side bound too: a server that vanishes mid-query (a network cut) cannot hold a request forever.
+      query_timeout: (o.statementTimeoutMs ?? 5_000) + 1_000,
       ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
