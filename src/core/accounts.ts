@@ -40,7 +40,15 @@ export class Accounts {
   /** The named account, created on first use (the default account at first start). */
   async ensure(name: string): Promise<{ account: Account; created: boolean }> {
     const a = await this.store.findAccountByName(name);
-    return a ? { account: a, created: false } : { account: await this.create(name, { appName: 'otpd' }), created: true };
+    if (a) return { account: a, created: false };
+    try {
+      return { account: await this.create(name, { appName: 'otpd' }), created: true };
+    } catch (e) {
+      // Another node starting at the same moment created it first.
+      const again = await this.store.findAccountByName(name);
+      if (again) return { account: again, created: false };
+      throw e;
+    }
   }
 
   /** Sets the account's delivery webhook and returns its new signing secret (shown once). */
