@@ -1,75 +1,14 @@
 // The built CLI (dist/src/cli/main.js) as an operator runs it: migrate, accounts, keys, errors, and serve's first-start key.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_CACHE_TTL_MS } from '../src/http/auth.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+import { childEnv, CLI, ensureBuilt, exited, killAll, ROOT, runCli } from './helpers/process.js';
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmn';
 
-/** Newest mtime of the TypeScript sources the build compiles. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-const isStale = (): boolean => {
-  try {
-    return statSync(CLI).mtimeMs < newestSource(join(ROOT, 'src'));
-  } catch {
-    return true;
-  }
-};
-
-/** Builds dist/ when it is missing or older than src/; a lock folder keeps parallel test files from building at once. */
-function ensureBuilt(): void {
-  const lock = join(tmpdir(), `otpd-build-${Buffer.from(ROOT).toString('base64url').slice(-40)}.lock`);
-  const deadline = Date.now() + 170_000;
-  for (let builds = 0; isStale() && builds < 3; ) {
-    try {
-      mkdirSync(lock);
-    } catch {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-      continue;
-    }
-    try {
-      if (isStale()) {
-        builds++;
-        execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-      }
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-  }
-}
-
-/** The parent's environment without any OTPD_* setting, plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTPD_')) env[k] = v;
-  return { ...env, NODE_ENV: 'development', ...extra };
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string>): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(env), encoding: 'utf8', timeout: 20_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 interface Served {
   child: ChildProcess;
@@ -112,11 +51,6 @@ function serve(env: Record<string, string>): Promise<Served> {
   });
 }
 
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-}
-
 let dir: string;
 beforeAll(() => {
   ensureBuilt();
@@ -124,12 +58,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
-      c.kill('SIGKILL');
-      await exited(c);
-    }
-  }
+  await killAll(children);
   rmSync(dir, { recursive: true, force: true });
 });
 
