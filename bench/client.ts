@@ -3,6 +3,10 @@ import { Pool } from 'undici';
 
 export interface LoadResult {
   pairs: number;
+  /** Pairs completed including warm-up, to divide the server's CPU time by. */
+  allPairs: number;
+  /** Server CPU time (user + system) per pair, in µs, when the server's pid is known. */
+  cpuMicrosPerPair?: number;
   errors: number;
   seconds: number;
   pairsPerSecond: number;
@@ -47,6 +51,7 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
   const createLat = new Samples();
   const checkLat = new Samples();
   let pairs = 0;
+  let allPairs = 0;
   let errors = 0;
   let firstError: string | undefined;
   let measuring = false;
@@ -77,6 +82,7 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
         fail(`check -> ${k.statusCode} ${JSON.stringify(checked).slice(0, 200)}`);
         continue;
       }
+      allPairs++;
       if (t0 >= measureFrom && t2 <= end) {
         pairs++;
         createLat.push(t1 - t0);
@@ -87,5 +93,5 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
 
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return { pairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
+  return { pairs, allPairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
 }

@@ -1,7 +1,7 @@
 // `npm run bench`: drives a bare node:http server and otpd (sandbox key) with the same client, prints the table.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +52,25 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
+/** CPU time (user + system) a process has used so far, in µs, from /proc (Linux). */
+function cpuMicros(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the load and adds the server's CPU µs per pair: steadier than pairs/s on a shared machine. */
+async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number): Promise<LoadResult> {
+  const before = cpuMicros(pid);
+  const r = await runLoad(url, key, concurrency, duration, warmup);
+  const after = cpuMicros(pid);
+  if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
+  return r;
+}
+
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 /** A database for one run: a temp SQLite file, or a fresh PostgreSQL schema dropped afterwards. */
@@ -91,7 +110,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
     const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
     const sandboxKey = out.trim().split('\n').pop()!;
-    return await runLoad(`http://127.0.0.1:${port}`, sandboxKey, concurrency, duration, warmup);
+    return await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
   } finally {
     if (otpd.exitCode === null) {
       otpd.kill('SIGTERM');
@@ -112,7 +131,7 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     bare = spawn(process.execPath, [BARE, String(barePort)], { stdio: 'ignore' });
     await waitReady(`http://127.0.0.1:${barePort}/healthz`, bare);
-    const bareResult = await runLoad(`http://127.0.0.1:${barePort}`, 'bare', concurrency, duration, warmup);
+    const bareResult = await measured(`http://127.0.0.1:${barePort}`, 'bare', bare.pid, concurrency, duration, warmup);
     bare.kill('SIGTERM');
 
     const results: Record<string, LoadResult> = {};
@@ -132,20 +151,20 @@ async function main(): Promise<void> {
 function print(machine: object, settings: object, bare: LoadResult, results: Record<string, LoadResult>, ratios: Record<string, number>): void {
   const kv = (o: object) => Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   const row = (name: string, r: LoadResult) =>
-    `| ${name.padEnd(17)} | ${fmt(r.pairsPerSecond, 0).padStart(8)} | ${fmt(r.create.p50, 2).padStart(10)} | ${fmt(r.create.p99, 2).padStart(10)} | ${fmt(r.check.p50, 2).padStart(9)} | ${fmt(r.check.p99, 2).padStart(9)} | ${String(r.errors).padStart(6)} |`;
+    `| ${name.padEnd(17)} | ${fmt(r.pairsPerSecond, 0).padStart(8)} | ${fmt(r.cpuMicrosPerPair ?? NaN, 0).padStart(11)} | ${fmt(r.create.p50, 2).padStart(10)} | ${fmt(r.create.p99, 2).padStart(10)} | ${fmt(r.check.p50, 2).padStart(9)} | ${fmt(r.check.p99, 2).padStart(9)} | ${String(r.errors).padStart(6)} |`;
   const lines = [
     `machine: ${kv(machine)}`,
     `settings: ${kv(settings)}`,
     '',
-    '| target            |  pairs/s | create p50 | create p99 | check p50 | check p99 | errors |',
-    '| ----------------- | -------: | ---------: | ---------: | --------: | --------: | -----: |',
+    '| target            |  pairs/s | µs CPU/pair | create p50 | create p99 | check p50 | check p99 | errors |',
+    '| ----------------- | -------: | ----------: | ---------: | ---------: | --------: | --------: | -----: |',
     row('bare node:http', bare),
     ...Object.entries(results).map(([store, r]) => row(`otpd (${store})`, r)),
     '',
     ...Object.entries(ratios).map(([store, q]) => `ratio otpd (${store}) / bare pairs/s: ${fmt(q, 3)}`),
   ];
   if (results['sqlite'] && results['postgres']) lines.push(`ratio postgres / sqlite pairs/s: ${fmt(results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond, 3)}`);
-  lines.push('(latencies in ms, measured by the client)');
+  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair)');
   for (const [store, r] of Object.entries(results)) if (r.firstError) lines.push(`first otpd (${store}) error: ${r.firstError}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,5 +1,6 @@
 // Code generation (CSPRNG), HMAC hashing, constant-time comparison and sealing of codes at rest.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomView } from './random.js';
 import type { CodeType } from './types.js';
 
 const ALPHABETS: Record<CodeType, string> = {
@@ -52,7 +53,8 @@ export class Secrets {
 
   /** AES-256-GCM seal: iv(12) | tag(16) | ciphertext. */
   seal(plain: string): Buffer {
-    const iv = randomBytes(12);
+    // A fresh 96-bit random IV per seal (copied out of the pool, which is reused).
+    const iv = Buffer.from(randomView(12));
     const c = createCipheriv('aes-256-gcm', this.sealKey, iv);
     const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return Buffer.concat([iv, c.getAuthTag(), body]);

@@ -97,7 +97,7 @@ export class Engine {
   async create(caller: Caller, input: CreateInput, idempotencyKey?: string): Promise<VerificationResult> {
     const accountId = caller.account.id;
     const to = normaliseRecipient(input.to, input.channel);
-    this.requireChannel(caller, input.channel);
+    await this.requireChannel(caller, input.channel);
     if (input.code !== undefined && input.codeLength !== undefined) {
       throw new OtpError('invalid_request', '`code` and `code_length` cannot be used together.', {
         fields: [{ field: 'code_length', detail: 'must be omitted when code is given' }],
@@ -155,7 +155,7 @@ export class Engine {
     if (!current) throw notFound();
     const ch = channel ?? current.channel;
     if (ch !== current.channel) normaliseRecipient(current.to, ch);
-    this.requireChannel(caller, ch);
+    await this.requireChannel(caller, ch);
     const now = this.clock.now();
     const res = await this.store.recordSend(caller.account.id, id, { channel: ch, status: caller.sandbox ? 'sandbox' : 'queued' }, now, this.cooldownMs);
     if (!res.sent) throw res.record ? resendRefusal(res.record, now, this.cooldownMs) : notFound();
@@ -207,9 +207,12 @@ export class Engine {
     return { id: r.id, record: r, valid: reason === 'approved', reason, attemptsRemaining: attemptsRemaining(r) };
   }
 
-  private requireChannel(caller: Caller, channel: Channel): void {
+  private async requireChannel(caller: Caller, channel: Channel): Promise<void> {
     if (caller.sandbox) return;
-    if (!this.deps.channels.isAvailable(caller.account, channel)) {
+    let account = caller.account;
+    // The caller's account may be a few seconds old (auth cache): a webhook just configured counts.
+    if (channel === 'webhook' && !account.webhookUrl) account = (await this.store.getAccount(account.id)) ?? account;
+    if (!this.deps.channels.isAvailable(account, channel)) {
       throw new OtpError('channel_unavailable', `No provider is configured for the '${channel}' channel.`, {
         fields: [{ field: 'channel', detail: `'${channel}' has no configured provider` }],
       });

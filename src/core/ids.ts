@@ -1,19 +1,7 @@
 // Time-ordered opaque ids (ULID layout: 48-bit ms time + 80 random bits, Crockford base32).
-import { randomFillSync } from 'node:crypto';
+import { randomView } from './random.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const pool = Buffer.alloc(10 * 512);
-let poolOffset = pool.length;
-
-function random10(): Buffer {
-  if (poolOffset + 10 > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = pool.subarray(poolOffset, poolOffset + 10);
-  poolOffset += 10;
-  return out;
-}
 
 /** A 26-char ULID for time `ms`; ids sort by creation time, which keeps B-tree inserts at the right edge. */
 export function ulid(ms: number): string {
@@ -23,7 +11,7 @@ export function ulid(ms: number): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const r = random10();
+  const r = randomView(10);
   // 80 random bits -> 16 base32 chars, 5 bits at a time.
   let rand = '';
   let acc = 0;

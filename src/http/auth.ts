@@ -20,9 +20,10 @@ export const AUTH_CACHE_TTL_MS = 5_000;
 const AUTH_CACHE_MAX = 10_000;
 
 export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
-  // key hash -> its account and mode. Only successful look-ups are cached, so wrong keys cannot fill it.
-  // The account itself is read on every request, so its settings (webhook) apply at once.
-  const cache = new Map<string, { accountId: string; sandbox: boolean; until: number }>();
+  // key hash -> its caller. Only successful look-ups are cached, so wrong keys cannot fill it.
+  // A cached account may lag a settings change made elsewhere by the TTL; the engine re-reads it
+  // where a setting decides (webhook availability), and the worker reads it fresh for each delivery.
+  const cache = new Map<string, { caller: Caller; until: number }>();
 
   return async function authenticate(req: FastifyRequest): Promise<void> {
     const h = req.headers.authorization;
@@ -31,19 +32,19 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
     const hash = secrets.hashApiKey(m[1]!);
     const id = hash.toString('base64');
     const now = clock.now();
-    let entry = cache.get(id);
-    if (!entry || entry.until <= now) {
-      const key = await store.findApiKeyByHash(hash);
-      if (!key) {
-        cache.delete(id);
-        throw new OtpError('unauthorized', 'The API key is not valid or has been revoked.');
-      }
-      if (cache.size >= AUTH_CACHE_MAX) cache.clear();
-      entry = { accountId: key.accountId, sandbox: key.sandbox, until: now + AUTH_CACHE_TTL_MS };
-      cache.set(id, entry);
+    const hit = cache.get(id);
+    if (hit && hit.until > now) {
+      req.caller = hit.caller;
+      return;
     }
-    const account = await store.getAccount(entry.accountId);
-    if (!account) throw new OtpError('unauthorized', 'The API key is not valid or has been revoked.');
-    req.caller = { account, sandbox: entry.sandbox };
+    const key = await store.findApiKeyByHash(hash);
+    const account = key ? await store.getAccount(key.accountId) : null;
+    if (!key || !account) {
+      cache.delete(id);
+      throw new OtpError('unauthorized', 'The API key is not valid or has been revoked.');
+    }
+    if (cache.size >= AUTH_CACHE_MAX) cache.clear();
+    req.caller = { account, sandbox: key.sandbox };
+    cache.set(id, { caller: req.caller, until: now + AUTH_CACHE_TTL_MS });
   };
 }
