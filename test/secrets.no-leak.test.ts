@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestResponse, type TestServer } from './helpers/server.js';
+import { startServer, type TestResponse, type TestServer, waitFor } from './helpers/server.js';
 
 interface HookDelivery {
   verification_id: string;
@@ -34,16 +34,6 @@ afterAll(async () => {
   await s.close();
   await new Promise<void>((resolve) => hook.close(() => resolve()));
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The `n`-th webhook delivery (1-based) for verification `id`. */
 const nthDelivery = (id: string, n: number): Promise<HookDelivery> =>

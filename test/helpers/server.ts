@@ -110,14 +110,25 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
   };
 }
 
-/** The code the console provider printed for verification `id` (waits for the worker). */
-export async function codeFromConsole(s: TestServer, id: string, timeoutMs = 5000): Promise<string> {
+/** Polls `probe` until it returns something other than undefined. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const line = s.consoleOut.text.split('\n').reverse().find((l) => l.includes(`(${id})`));
-    const m = line ? / is ([A-Z0-9]{4,10})\b/.exec(line) : null;
-    if (m) return m[1]!;
-    if (Date.now() > deadline) throw new Error(`no console delivery for ${id}`);
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The code the console provider printed for verification `id` (waits for the worker). */
+export function codeFromConsole(s: TestServer, id: string, timeoutMs = 5000): Promise<string> {
+  return waitFor(
+    `a console delivery for ${id}`,
+    () => {
+      const line = s.consoleOut.text.split('\n').reverse().find((l) => l.includes(`(${id})`));
+      return (line ? / is ([A-Z0-9]{4,10})\b/.exec(line) : null)?.[1];
+    },
+    timeoutMs,
+  );
 }
