@@ -87,9 +87,16 @@ export class Accounts {
 
   /** Seeds a known key once; a no-op when that key is already stored. */
   async seedKey(accountName: string, key: string): Promise<boolean> {
-    if (await this.store.findApiKeyByHash(this.secrets.hashApiKey(key))) return false;
-    await this.createKey(accountName, { presetKey: key });
-    return true;
+    const hash = this.secrets.hashApiKey(key);
+    if (await this.store.findApiKeyByHash(hash)) return false;
+    try {
+      await this.createKey(accountName, { presetKey: key });
+      return true;
+    } catch (e) {
+      // Another node starting at the same moment seeded it first.
+      if (await this.store.findApiKeyByHash(hash)) return false;
+      throw e;
+    }
   }
 
   async revokeKey(id: string): Promise<void> {

@@ -184,7 +184,7 @@ export class Engine {
   /** Checks a code against a verification by id: one transaction counts the attempt, compares in constant time, transitions. */
   async check(caller: Caller, id: string, code: string): Promise<CheckResult> {
     const now = this.clock.now();
-    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)).transition);
+    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)));
     if (!res.record) throw notFound();
     if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
     if (res.transition !== 'approved') return this.result(res.record, 'incorrect_code');

@@ -13,6 +13,9 @@ export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 export const SEND_STATUSES = ['queued', 'sent', 'delivered', 'failed', 'undeliverable', 'sandbox'] as const;
 export type SendStatus = (typeof SEND_STATUSES)[number];
 
+/** The ways a check can close a pending verification. */
+export type Transition = 'approved' | 'max_attempts_reached';
+
 export const CHECK_REASONS = ['approved', 'incorrect_code', 'expired', 'max_attempts_reached', 'already_used', 'canceled'] as const;
 export type CheckReason = (typeof CHECK_REASONS)[number];
 

@@ -1,6 +1,6 @@
 // Pure decisions over a verification record: no I/O, only (record, input, now) -> outcome.
 import { OtpError } from './errors.js';
-import type { CheckReason, VerificationRecord, VerificationStatus } from './types.js';
+import type { CheckReason, Transition, VerificationRecord, VerificationStatus } from './types.js';
 
 /** The status a caller sees: a pending verification past its expiry reads as `expired`. */
 export function effectiveStatus(r: VerificationRecord, now: number): VerificationStatus {
@@ -29,22 +29,13 @@ export function reasonNotCheckable(r: VerificationRecord, now: number): CheckRea
   }
 }
 
-export type CheckDecision =
-  | { reason: 'approved'; transition: 'approved' }
-  | { reason: 'incorrect_code'; transition: 'max_attempts_reached' | null };
-
 /**
- * Decides a check whose attempt has already been counted atomically (`r` is the row after counting).
- * A wrong code that spends the last attempt closes the verification.
+ * Decides a check whose attempt has already been counted atomically (`r` is the row after counting):
+ * the right code approves; a wrong code that spends the last attempt closes the verification.
  */
-export function decideCheck(r: VerificationRecord, codeMatches: boolean): CheckDecision {
-  if (codeMatches) return { reason: 'approved', transition: 'approved' };
-  return { reason: 'incorrect_code', transition: r.attempts >= r.maxAttempts ? 'max_attempts_reached' : null };
-}
-
-/** Whether a send may happen now; the store re-checks the same conditions atomically. */
-export function canSend(r: VerificationRecord, now: number, cooldownMs: number): boolean {
-  return effectiveStatus(r, now) === 'pending' && r.sendCount < r.maxSends && now >= r.lastSentAt + cooldownMs;
+export function decideCheck(r: VerificationRecord, codeMatches: boolean): Transition | null {
+  if (codeMatches) return 'approved';
+  return r.attempts >= r.maxAttempts ? 'max_attempts_reached' : null;
 }
 
 /** The error for a send the store refused: not pending, out of sends, or too soon. */

@@ -1,5 +1,7 @@
 // The store contract: atomic primitives the engine composes; one folder per backend implements it.
-import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../core/types.js';
+import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, Transition, VerificationRecord } from '../core/types.js';
+
+export type { Transition } from '../core/types.js';
 
 export interface NewSend {
   channel: Channel;
@@ -22,8 +24,6 @@ export type InsertResult =
 export type SendResult =
   | { sent: true; record: VerificationRecord; sends: SendRecord[] }
   | { sent: false; record: VerificationRecord | null };
-
-export type Transition = 'approved' | 'max_attempts_reached';
 
 export type AttemptResult =
   /** The verification is missing (null), or no longer open for checks. */

@@ -219,10 +219,7 @@ export class PostgresStore implements Store {
          RETURNING *`,
         [now, send.channel, id, accountId, cooldownMs],
       );
-      if (!rows[0]) {
-        const { rows: cur } = await c.query<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
-        return { sent: false, record: cur[0] ? toVerification(cur[0]) : null };
-      }
+      if (!rows[0]) return { sent: false, record: await this.current(accountId, id, c) };
       await this.insertSend(c, id, send, now);
       await this.insertIdempotency(c, accountId, idem, id);
       return { sent: true, record: toVerification(rows[0]), sends: await this.sendsOf(id, c) };
@@ -230,7 +227,12 @@ export class PostgresStore implements Store {
   }
 
   async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
-    const [r] = await this.q<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
+    return this.current(accountId, id);
+  }
+
+  /** The verification as it is now, on the pool or inside a transaction's client. */
+  private async current(accountId: string, id: string, c: Q = this.pool): Promise<VerificationRecord | null> {
+    const [r] = await this.q<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId], c);
     return r ? toVerification(r) : null;
   }
 
@@ -255,10 +257,7 @@ export class PostgresStore implements Store {
          RETURNING *`,
         [now, id, accountId],
       );
-      if (!rows[0]) {
-        const { rows: cur } = await c.query<VerificationRow>('SELECT * FROM verifications WHERE id = $1 AND account_id = $2', [id, accountId]);
-        return { counted: false, record: cur[0] ? toVerification(cur[0]) : null };
-      }
+      if (!rows[0]) return { counted: false, record: await this.current(accountId, id, c) };
       const record = toVerification(rows[0]);
       const transition = decide(record);
       if (transition === null) return { counted: true, record, transition };

@@ -178,10 +178,7 @@ export class SqliteStore implements Store {
        WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND send_count < max_sends AND last_sent_at + ? <= ?
        RETURNING *`,
     ).get(now, now, send.channel, id, accountId, now, cooldownMs, now) as VerificationRow | undefined;
-    if (!row) {
-      const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
-      return { sent: false, record: cur ? toVerification(cur) : null };
-    }
+    if (!row) return { sent: false, record: this.current(accountId, id) };
     this.insertSend(id, send, now);
     this.insertIdempotency(accountId, idem, id);
     return { sent: true, record: toVerification(row), sends: this.sendsOf(id) };
@@ -192,6 +189,11 @@ export class SqliteStore implements Store {
   }
 
   async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
+    return this.current(accountId, id);
+  }
+
+  /** The verification as it is now, inside or outside a transaction. */
+  private current(accountId: string, id: string): VerificationRecord | null {
     const r = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
     return r ? toVerification(r) : null;
   }
@@ -216,10 +218,7 @@ export class SqliteStore implements Store {
        WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
        RETURNING *`,
     ).get(now, id, accountId, now) as VerificationRow | undefined;
-    if (!row) {
-      const cur = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
-      return { counted: false, record: cur ? toVerification(cur) : null };
-    }
+    if (!row) return { counted: false, record: this.current(accountId, id) };
     const record = toVerification(row);
     const transition = decide(record);
     if (transition === null) return { counted: true, record, transition };
