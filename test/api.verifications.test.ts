@@ -195,6 +195,8 @@ describe('webhook delivery', () => {
   const received: Received[] = [];
   /** Recipients whose first delivery attempt is answered with HTTP 500 (known before the create, so no race). */
   const failOnce = new Set<string>();
+  /** Recipients the webhook refuses for good (HTTP 400). */
+  const refuse = new Set<string>();
 
   beforeAll(async () => {
     s = await startServer();
@@ -211,6 +213,10 @@ describe('webhook delivery', () => {
         }
         received.push({ headers: req.headers, raw, json });
         const to = json?.to as string | undefined;
+        if (to && refuse.has(to)) {
+          res.writeHead(400).end('no such user');
+          return;
+        }
         if (to && failOnce.has(to)) {
           failOnce.delete(to);
           res.writeHead(500).end('boom');
@@ -284,5 +290,26 @@ describe('webhook delivery', () => {
       return g.body.sends[0].status === 'sent' ? g.body : undefined;
     });
     expect(sent.sends).toHaveLength(1);
+  });
+
+  it('stops at a permanent refusal: the send is undeliverable and the verification failed', async () => {
+    const to = phone();
+    refuse.add(to);
+    const c = await s.req('POST', '/v1/verifications', { to, channel: 'webhook' });
+    expect(c.status).toBe(201);
+    const id: string = c.body.id;
+    const failed = await waitFor('verification failed', async () => {
+      const g = await s.req('GET', `/v1/verifications/${id}`);
+      return g.body.status === 'failed' ? g.body : undefined;
+    });
+    expect(failed.sends).toEqual([expect.objectContaining({ channel: 'webhook', status: 'undeliverable' })]);
+    expect(deliveriesFor(id)).toHaveLength(1);
+    const check = await s.req('POST', `/v1/verifications/${id}/check`, { code: deliveriesFor(id)[0]!.json.code });
+    expect(check.body).toMatchObject({ valid: false, status: 'failed' });
+    // A new create for the recipient starts afresh instead of resending the failed one.
+    refuse.delete(to);
+    const again = await s.req('POST', '/v1/verifications', { to, channel: 'webhook' });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(id);
   });
 });

@@ -119,6 +119,15 @@ export class DeliveryWorker {
     }
     await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { error: lastError });
     this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
+    await this.failIfNothingLeft(v.id);
+  }
+
+  /** When every send of a verification has failed for good, the verification itself is `failed`. */
+  private async failIfNothingLeft(verificationId: string): Promise<void> {
+    const sends = await this.store.listSends(verificationId);
+    if (sends.every((s) => s.status === 'failed' || s.status === 'undeliverable')) {
+      await this.store.finish(verificationId, 'failed', this.clock.now());
+    }
   }
 
   private outcome(channel: string, status: string): void {
