@@ -2,16 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { ConsoleProvider } from './channels/console/console-provider.js';
-import { ChannelRegistry } from './channels/registry.js';
-import { WebhookProvider } from './channels/webhook/webhook-provider.js';
+import { setupChannels, type ChannelSetup } from './channels/setup.js';
 import { Accounts, DEFAULT_ACCOUNT } from './core/accounts.js';
 import { Secrets } from './core/code.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine.js';
 import { DEFAULT_POLICY } from './core/policy.js';
 import { TemplateCatalog } from './core/template-catalog.js';
-import type { Channel } from './core/types.js';
 import { sqlitePath, type Config } from './config/load.js';
 import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './delivery/worker.js';
 import { Housekeeping } from './housekeeping.js';
@@ -53,6 +50,7 @@ export interface Otpd {
   ring: KeyRing;
   worker: DeliveryWorker;
   housekeeping: Housekeeping;
+  channels: ChannelSetup;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -81,16 +79,14 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   await store.migrate();
   const metrics = new Metrics();
 
-  const channels = new ChannelRegistry();
-  channels.register('webhook', new WebhookProvider(secrets, clock, config.webhookTimeoutMs));
-  if (!config.production) {
-    const consoleProvider = new ConsoleProvider(o.consoleOut);
-    // Outside production every channel without a real provider prints to the console, so `channel: "sms"` works at once.
-    for (const ch of ['console', 'sms', 'voice', 'whatsapp', 'email'] as Channel[]) channels.register(ch, consoleProvider);
-  }
+  const channelSetup = setupChannels(config, secrets, clock, o.consoleOut);
+  const channels = channelSetup.registry;
 
   const worker = new DeliveryWorker(store, channels, secrets, clock, logger, {
     ...DEFAULT_WORKER_OPTIONS,
+    // The lease must outlast a send that tries three providers at their full timeout (SMTP can take
+    // twice its timeout), or another node could take the send over and deliver it twice.
+    leaseMs: Math.max(DEFAULT_WORKER_OPTIONS.leaseMs, 6 * config.providerTimeoutMs + 10_000),
     ...o.worker,
     onOutcome: (channel, status) => metrics.deliveries.inc({ channel, status }),
   });
@@ -143,11 +139,13 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     ring,
     worker,
     housekeeping,
+    channels: channelSetup,
     logger,
     async close() {
       housekeeping.stop();
       await app.close();
       await worker.stop();
+      await channelSetup.close();
       await store.close();
     },
   };
@@ -174,8 +172,9 @@ export async function serve(o: Otpd): Promise<string> {
     logger.warn(`OTPD_SECRET is not set: using a ${config.secretSource === 'generated' ? 'newly generated' : 'stored'} development secret in the data folder. Set OTPD_SECRET in production.`);
   }
   if (!config.production) {
-    logger.warn('development mode: sms, voice, whatsapp and email without a configured provider are printed to stdout by the console provider (NODE_ENV=production turns this off)');
+    logger.warn('development mode: channels without a configured provider are printed to stdout by the console provider (NODE_ENV=production turns this off)');
   }
+  logger.info({ providers: o.channels.summary }, 'delivery providers per channel (in failover order)');
   await bootstrap(o);
   o.worker.start();
   o.housekeeping.start();

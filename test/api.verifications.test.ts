@@ -28,7 +28,7 @@ describe('native API v1 verifications', () => {
     expect(b.expires_at).toMatch(ISO);
     expect(Date.parse(b.expires_at) - Date.parse(b.created_at)).toBe(600_000);
     expect(b.sends).toHaveLength(1);
-    expect(b.sends[0]).toEqual({ channel: 'sms', at: expect.stringMatching(ISO), status: 'sandbox' });
+    expect(b.sends[0]).toEqual({ channel: 'sms', provider: null, at: expect.stringMatching(ISO), status: 'sandbox' });
     expect(b.code).toMatch(/^\d{6}$/);
 
     const without = await s.req('POST', '/v1/verifications', { to: phone(), channel: 'sms' }, { key: s.sandboxKey });
@@ -62,7 +62,7 @@ describe('native API v1 verifications', () => {
       const g = await s.req('GET', `/v1/verifications/${id}`);
       return g.body.sends[0].status === 'sent' ? g.body : undefined;
     });
-    expect(sent.sends).toEqual([{ channel: 'sms', at: c.body.sends[0].at, status: 'sent' }]);
+    expect(sent.sends).toEqual([{ channel: 'sms', provider: 'console', at: c.body.sends[0].at, status: 'sent' }]);
     expect(sent.code).toBeUndefined();
 
     const wrong = await s.req('POST', `/v1/verifications/${id}/check`, { code: code === '000000' ? '111111' : '000000' });
@@ -302,7 +302,7 @@ describe('webhook delivery', () => {
       const g = await s.req('GET', `/v1/verifications/${id}`);
       return g.body.status === 'failed' ? g.body : undefined;
     });
-    expect(failed.sends).toEqual([expect.objectContaining({ channel: 'webhook', status: 'undeliverable' })]);
+    expect(failed.sends).toEqual([expect.objectContaining({ channel: 'webhook', provider: 'webhook', status: 'undeliverable', error: expect.stringContaining('HTTP 400') })]);
     expect(deliveriesFor(id)).toHaveLength(1);
     const check = await s.req('POST', `/v1/verifications/${id}/check`, { code: deliveriesFor(id)[0]!.json.code });
     expect(check.body).toMatchObject({ valid: false, status: 'failed' });

@@ -24,6 +24,23 @@ export interface Config {
   webhookTimeoutMs: number;
   bodyLimitBytes: number;
   retentionDays: number;
+  /** Delivery providers; each is configured when its credentials are set. */
+  smtpUrl: string | null;
+  emailFrom: string;
+  smsProviders: string[] | null;
+  twilioAccountSid: string | null;
+  twilioAuthToken: string | null;
+  twilioFrom: string | null;
+  twilioMessagingServiceSid: string | null;
+  twilioBaseUrl: string;
+  vonageApiKey: string | null;
+  vonageApiSecret: string | null;
+  vonageFrom: string | null;
+  vonageBaseUrl: string;
+  infobipApiKey: string | null;
+  infobipBaseUrl: string | null;
+  infobipFrom: string | null;
+  providerTimeoutMs: number;
   databasePoolMax: number;
   databaseTimeoutMs: number;
 }
@@ -47,6 +64,27 @@ const oneOf =
   (raw, name) => {
     if (!(values as string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got '${raw}')`);
     return raw as T;
+  };
+
+const url =
+  (...schemes: string[]): Parser<string> =>
+  (raw, name) => {
+    try {
+      const u = new URL(raw.trim());
+      if (schemes.includes(u.protocol.replace(/:$/, ''))) return raw.trim();
+    } catch {
+      // fall through to the error
+    }
+    throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL`);
+  };
+
+const list =
+  (...allowed: string[]): Parser<string[]> =>
+  (raw, name) => {
+    const items = raw.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = items.filter((x) => !allowed.includes(x));
+    if (items.length === 0 || bad.length) throw new ConfigError(`${name} must be a comma-separated list of ${allowed.join(', ')} (got '${raw}')`);
+    return items;
   };
 
 const text: Parser<string> = (raw, name) => {
@@ -77,6 +115,22 @@ export const SETTINGS = {
   OTPD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', '5000', int(100, 60_000)],
   OTPD_BODY_LIMIT: ['bodyLimitBytes', '65536', int(1024, 10_485_760)],
   OTPD_RETENTION_DAYS: ['retentionDays', '7', int(1, 3650)],
+  OTPD_SMTP_URL: ['smtpUrl', undefined, url('smtp', 'smtps')],
+  OTPD_EMAIL_FROM: ['emailFrom', 'otpd <no-reply@localhost>', text],
+  OTPD_SMS_PROVIDERS: ['smsProviders', undefined, list('twilio', 'vonage', 'infobip')],
+  OTPD_TWILIO_ACCOUNT_SID: ['twilioAccountSid', undefined, text],
+  OTPD_TWILIO_AUTH_TOKEN: ['twilioAuthToken', undefined, text],
+  OTPD_TWILIO_FROM: ['twilioFrom', undefined, text],
+  OTPD_TWILIO_MESSAGING_SERVICE_SID: ['twilioMessagingServiceSid', undefined, text],
+  OTPD_TWILIO_BASE_URL: ['twilioBaseUrl', 'https://api.twilio.com', url('https', 'http')],
+  OTPD_VONAGE_API_KEY: ['vonageApiKey', undefined, text],
+  OTPD_VONAGE_API_SECRET: ['vonageApiSecret', undefined, text],
+  OTPD_VONAGE_FROM: ['vonageFrom', undefined, text],
+  OTPD_VONAGE_BASE_URL: ['vonageBaseUrl', 'https://rest.nexmo.com', url('https', 'http')],
+  OTPD_INFOBIP_API_KEY: ['infobipApiKey', undefined, text],
+  OTPD_INFOBIP_BASE_URL: ['infobipBaseUrl', undefined, url('https', 'http')],
+  OTPD_INFOBIP_FROM: ['infobipFrom', undefined, text],
+  OTPD_PROVIDER_TIMEOUT_MS: ['providerTimeoutMs', '10000', int(100, 120_000)],
   OTPD_DATABASE_POOL_MAX: ['databasePoolMax', '10', int(1, 1000)],
   OTPD_DATABASE_TIMEOUT_MS: ['databaseTimeoutMs', '5000', int(100, 120_000)],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;

@@ -99,25 +99,32 @@ export class DeliveryWorker {
     const body = await renderMessage(this.store, account, v, code);
     const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
     let lastError = 'no provider configured for this channel';
+    let lastProvider: string | null = null;
     let permanent = true;
+    const errors: string[] = [];
     for (const provider of this.channels.providers(send.channel)) {
       try {
         const res = await provider.deliver(msg);
-        await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name });
+        // Earlier providers that failed over stay on the record.
+        await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name, error: errors.length ? errors.join('; ') : null });
         this.log.info({ ...logCtx, provider: provider.name }, 'code delivered');
         return this.outcome(send.channel, res.status);
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
-        permanent = e instanceof DeliveryError ? e.permanent : false;
+        lastProvider = provider.name;
+        // Retry later if any provider might still succeed; give up only when all refused for good.
+        permanent &&= e instanceof DeliveryError && e.permanent;
+        errors.push(`${provider.name}: ${lastError}`);
         this.log.warn({ ...logCtx, provider: provider.name, error: lastError, permanent }, 'delivery attempt failed');
       }
     }
     const retryAt = this.clock.now() + backoffDelay(send.attempts);
+    const error = errors.length ? errors.join('; ') : lastError;
     if (!permanent && retryAt < v.expiresAt) {
-      await this.store.updateSend(send.id, 'queued', this.clock.now(), { error: lastError, retryAt });
+      await this.store.updateSend(send.id, 'queued', this.clock.now(), { provider: lastProvider, error, retryAt });
       return;
     }
-    await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { error: lastError });
+    await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { provider: lastProvider, error });
     this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
     await this.failIfNothingLeft(v.id);
   }

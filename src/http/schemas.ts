@@ -45,7 +45,13 @@ export const IdempotencyHeaders = Type.Object({
 
 const Time = Type.String({ format: 'date-time' });
 
-export const SendView = Type.Object({ channel: ChannelSchema, at: Time, status: enumOf(SEND_STATUSES) });
+export const SendView = Type.Object({
+  channel: ChannelSchema,
+  provider: nullable(Type.String({ description: 'The provider that delivered it, or tried last' })),
+  at: Time,
+  status: enumOf(SEND_STATUSES),
+  error: Type.Optional(Type.String({ description: 'Why the last attempt failed' })),
+});
 
 export const VerificationView = Type.Object({
   id: Type.String(),
