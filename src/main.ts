@@ -182,3 +182,30 @@ export async function serve(o: Otpd): Promise<string> {
   logger.info({ address, store: o.store.kind, version: VERSION }, 'otpd ready: native API at /v1, docs at /docs');
   return address;
 }
+
+/**
+ * Graceful stop, bounded: stop accepting requests, let those in flight and the deliveries under way
+ * finish, close the store. Past `timeoutMs` it gives up and answers 1; a delivery cut short keeps its
+ * lease in the outbox and is delivered by this or another node once the lease runs out.
+ */
+export async function shutdown(o: Otpd, timeoutMs: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      o.logger.warn({ timeoutMs }, 'shutdown timed out; queued and in-flight sends stay in the outbox');
+      resolve(1);
+    }, timeoutMs);
+  });
+  const closed = o.close().then(
+    () => 0,
+    (e: unknown) => {
+      o.logger.error({ err: e }, 'shutdown failed');
+      return 1;
+    },
+  );
+  const code = await Promise.race([closed, timedOut]);
+  clearTimeout(timer);
+  o.logger.flush();
+  return code;
+}
+

@@ -6,7 +6,7 @@ import { Secrets } from '../core/code.js';
 import { systemClock } from '../core/clock.js';
 import { isOtpError } from '../core/errors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { createOtpd, openStore, serve, VERSION } from '../main.js';
+import { createOtpd, openStore, serve, shutdown, VERSION } from '../main.js';
 import { KeyRing } from '../tokens/keys.js';
 
 const USAGE = `otpd ${VERSION}: self-hosted OTP verification
@@ -51,9 +51,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'serve') {
     const o = await createOtpd(config);
     const stop = async (signal: string) => {
-      o.logger.info({ signal }, 'shutting down');
-      await o.close();
-      process.exit(0);
+      o.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
+      process.exit(await shutdown(o, config.shutdownTimeoutMs));
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));

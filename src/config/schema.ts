@@ -41,6 +41,7 @@ export interface Config {
   infobipBaseUrl: string | null;
   infobipFrom: string | null;
   providerTimeoutMs: number;
+  shutdownTimeoutMs: number;
   databasePoolMax: number;
   databaseTimeoutMs: number;
 }
@@ -131,6 +132,7 @@ export const SETTINGS = {
   OTPD_INFOBIP_BASE_URL: ['infobipBaseUrl', undefined, url('https', 'http')],
   OTPD_INFOBIP_FROM: ['infobipFrom', undefined, text],
   OTPD_PROVIDER_TIMEOUT_MS: ['providerTimeoutMs', '10000', int(100, 120_000)],
+  OTPD_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', '10000', int(100, 600_000)],
   OTPD_DATABASE_POOL_MAX: ['databasePoolMax', '10', int(1, 1000)],
   OTPD_DATABASE_TIMEOUT_MS: ['databaseTimeoutMs', '5000', int(100, 120_000)],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;
