@@ -88,7 +88,13 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     // twice its timeout), or another node could take the send over and deliver it twice.
     leaseMs: Math.max(DEFAULT_WORKER_OPTIONS.leaseMs, 6 * config.providerTimeoutMs + 10_000),
     ...o.worker,
-    onOutcome: (channel, status) => metrics.deliveries.inc({ channel, status }),
+    events: {
+      attempt: (channel, provider, result, seconds) => {
+        metrics.providerAttempts.inc({ channel, provider, result });
+        metrics.providerLatency.observe({ channel, provider }, seconds);
+      },
+      finished: (channel, status) => metrics.deliveries.inc({ channel, status }),
+    },
   });
   const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
   const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds);

@@ -1,11 +1,29 @@
 // Prometheus metrics (prom-client): one registry per process, counters the engine and worker feed.
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
   readonly created = new Counter({ name: 'otpd_verifications_created_total', help: 'Verifications created', labelNames: ['channel'], registers: [this.registry] });
   readonly checked = new Counter({ name: 'otpd_checks_total', help: 'Code checks by outcome', labelNames: ['reason'], registers: [this.registry] });
-  readonly deliveries = new Counter({ name: 'otpd_deliveries_total', help: 'Delivery outcomes', labelNames: ['channel', 'status'], registers: [this.registry] });
+  readonly deliveries = new Counter({
+    name: 'otpd_deliveries_total',
+    help: 'Send outcomes per round: sent, delivered, failed, undeliverable, or retry (back to the outbox)',
+    labelNames: ['channel', 'status'],
+    registers: [this.registry],
+  });
+  readonly providerAttempts = new Counter({
+    name: 'otpd_provider_attempts_total',
+    help: 'Provider calls by result; a transient or permanent error followed by another provider is a failover',
+    labelNames: ['channel', 'provider', 'result'],
+    registers: [this.registry],
+  });
+  readonly providerLatency = new Histogram({
+    name: 'otpd_provider_attempt_seconds',
+    help: 'Time a provider took to accept or refuse a message',
+    labelNames: ['channel', 'provider'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly httpResponses = new Counter({ name: 'otpd_http_responses_total', help: 'HTTP responses by status class', labelNames: ['class'], registers: [this.registry] });
 
   constructor() {

@@ -62,6 +62,12 @@ describe('sms failover across providers', () => {
     expect(twilio.seen[0]!.get('To')).toBe('+14155550801');
     expect(vonage.seen).toHaveLength(1);
     expect(vonage.seen[0]!.get('to')).toBe('14155550801');
+    // The failover is visible in the metrics, per provider.
+    const metrics = (await s.req('GET', '/metrics', undefined, { key: null })).text;
+    expect(metrics).toContain('otpd_provider_attempts_total{channel="sms",provider="twilio",result="transient_error"} 1');
+    expect(metrics).toContain('otpd_provider_attempts_total{channel="sms",provider="vonage",result="sent"} 1');
+    expect(metrics).toContain('otpd_deliveries_total{channel="sms",status="sent"} 1');
+    expect(metrics).toMatch(/otpd_provider_attempt_seconds_count\{channel="sms",provider="vonage"\} 1/);
     // The code that went out through vonage approves.
     const code = /\b(\d{6})\b/.exec(vonage.seen[0]!.get('text') ?? '')?.[1];
     const check = await s.req('POST', `/v1/verifications/${c.body.id}/check`, { code });

@@ -14,7 +14,15 @@ export interface WorkerOptions {
   leaseMs: number;
   batchSize: number;
   pollMs: number;
-  onOutcome?: (channel: string, status: string) => void;
+  events?: DeliveryEvents;
+}
+
+/** What the worker reports for metrics; it never waits on these. */
+export interface DeliveryEvents {
+  /** One provider call: how it ended and how long it took. */
+  attempt?(channel: string, provider: string, result: 'sent' | 'transient_error' | 'permanent_error', seconds: number): void;
+  /** A send's outcome for this round: a final status, or `retry` when it goes back to the outbox. */
+  finished?(channel: string, status: string): void;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
@@ -103,8 +111,10 @@ export class DeliveryWorker {
     let permanent = true;
     const errors: string[] = [];
     for (const provider of this.channels.providers(send.channel)) {
+      const started = performance.now();
       try {
         const res = await provider.deliver(msg);
+        this.opts.events?.attempt?.(send.channel, provider.name, 'sent', (performance.now() - started) / 1000);
         // Earlier providers that failed over stay on the record.
         await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name, error: errors.length ? errors.join('; ') : null });
         this.log.info({ ...logCtx, provider: provider.name }, 'code delivered');
@@ -112,8 +122,10 @@ export class DeliveryWorker {
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
         lastProvider = provider.name;
+        const thisPermanent = e instanceof DeliveryError && e.permanent;
+        this.opts.events?.attempt?.(send.channel, provider.name, thisPermanent ? 'permanent_error' : 'transient_error', (performance.now() - started) / 1000);
         // Retry later if any provider might still succeed; give up only when all refused for good.
-        permanent &&= e instanceof DeliveryError && e.permanent;
+        permanent &&= thisPermanent;
         errors.push(`${provider.name}: ${lastError}`);
         this.log.warn({ ...logCtx, provider: provider.name, error: lastError, permanent }, 'delivery attempt failed');
       }
@@ -122,7 +134,7 @@ export class DeliveryWorker {
     const error = errors.length ? errors.join('; ') : lastError;
     if (!permanent && retryAt < v.expiresAt) {
       await this.store.updateSend(send.id, 'queued', this.clock.now(), { provider: lastProvider, error, retryAt });
-      return;
+      return this.outcome(send.channel, 'retry');
     }
     await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { provider: lastProvider, error });
     this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
@@ -138,6 +150,6 @@ export class DeliveryWorker {
   }
 
   private outcome(channel: string, status: string): void {
-    this.opts.onOutcome?.(channel, status);
+    this.opts.events?.finished?.(channel, status);
   }
 }
