@@ -9,26 +9,41 @@ import { InfobipSmsProvider } from './sms-http/infobip/infobip-sms-provider.js';
 import { TwilioSmsProvider } from './sms-http/twilio/twilio-sms-provider.js';
 import { VonageSmsProvider } from './sms-http/vonage/vonage-sms-provider.js';
 import { SmtpProvider } from './smtp/smtp-provider.js';
+import { TwilioVoiceProvider } from './voice/twilio-voice-provider.js';
+import { WhatsappCloudProvider } from './whatsapp/whatsapp-cloud-provider.js';
 import type { Provider } from './types.js';
 import { WebhookProvider } from './webhook/webhook-provider.js';
 
 type SmsName = 'twilio' | 'vonage' | 'infobip';
 const SMS_ORDER: SmsName[] = ['twilio', 'vonage', 'infobip'];
 
-/** The SMS provider `name`, or null when none of its settings is given; half a configuration is an error. */
-function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
-  const need = (settings: Record<string, string | null>): Record<string, string> | null => {
-    const given = Object.entries(settings).filter(([, v]) => v !== null);
-    if (given.length === 0) return null;
-    const missing = Object.entries(settings).filter(([, v]) => v === null).map(([k]) => k);
-    if (missing.length) throw new ConfigError(`${name} SMS needs ${missing.join(' and ')} as well`);
-    return settings as Record<string, string>;
-  };
-  const timeoutMs = c.providerTimeoutMs;
+/** The settings when all are given, null when none is; a half-given provider is a configuration error. */
+function need(provider: string, settings: Record<string, string | null>): Record<string, string> | null {
+  const given = Object.values(settings).filter((v) => v !== null);
+  if (given.length === 0) return null;
+  const missing = Object.entries(settings).filter(([, v]) => v === null).map(([k]) => k);
+  if (missing.length) throw new ConfigError(`${provider} needs ${missing.join(' and ')} as well`);
+  return settings as Record<string, string>;
+}
+
+/** Wraps a provider constructor's own validation error as a configuration error naming the provider. */
+function build<T>(provider: string, make: () => T): T {
   try {
+    return make();
+  } catch (e) {
+    throw e instanceof ConfigError ? e : new ConfigError(`${provider}: ${(e as Error).message}`);
+  }
+}
+
+/** The SMS provider `name`, or null when none of its settings is given. */
+function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
+  const timeoutMs = c.providerTimeoutMs;
+  return build(`${name} SMS`, () => {
     switch (name) {
       case 'twilio': {
-        const s = need({ OTPD_TWILIO_ACCOUNT_SID: c.twilioAccountSid, OTPD_TWILIO_AUTH_TOKEN: c.twilioAuthToken });
+        // Twilio credentials may serve voice only: SMS needs a sender as well.
+        if (!c.twilioFrom && !c.twilioMessagingServiceSid) return null;
+        const s = need('twilio SMS', { OTPD_TWILIO_ACCOUNT_SID: c.twilioAccountSid, OTPD_TWILIO_AUTH_TOKEN: c.twilioAuthToken });
         if (!s) return null;
         return new TwilioSmsProvider({
           accountSid: s['OTPD_TWILIO_ACCOUNT_SID']!,
@@ -40,19 +55,47 @@ function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
         });
       }
       case 'vonage': {
-        const s = need({ OTPD_VONAGE_API_KEY: c.vonageApiKey, OTPD_VONAGE_API_SECRET: c.vonageApiSecret, OTPD_VONAGE_FROM: c.vonageFrom });
+        const s = need('vonage SMS', { OTPD_VONAGE_API_KEY: c.vonageApiKey, OTPD_VONAGE_API_SECRET: c.vonageApiSecret, OTPD_VONAGE_FROM: c.vonageFrom });
         if (!s) return null;
         return new VonageSmsProvider({ apiKey: s['OTPD_VONAGE_API_KEY']!, apiSecret: s['OTPD_VONAGE_API_SECRET']!, from: s['OTPD_VONAGE_FROM']!, baseUrl: c.vonageBaseUrl, timeoutMs });
       }
       case 'infobip': {
-        const s = need({ OTPD_INFOBIP_API_KEY: c.infobipApiKey, OTPD_INFOBIP_BASE_URL: c.infobipBaseUrl, OTPD_INFOBIP_FROM: c.infobipFrom });
+        const s = need('infobip SMS', { OTPD_INFOBIP_API_KEY: c.infobipApiKey, OTPD_INFOBIP_BASE_URL: c.infobipBaseUrl, OTPD_INFOBIP_FROM: c.infobipFrom });
         if (!s) return null;
         return new InfobipSmsProvider({ apiKey: s['OTPD_INFOBIP_API_KEY']!, baseUrl: s['OTPD_INFOBIP_BASE_URL']!, from: s['OTPD_INFOBIP_FROM']!, timeoutMs });
       }
     }
-  } catch (e) {
-    throw e instanceof ConfigError ? e : new ConfigError(`${name} SMS: ${(e as Error).message}`);
-  }
+  });
+}
+
+/** Voice through Twilio's Calls API, on the same account credentials as Twilio SMS. */
+function voiceProvider(c: Readonly<Config>): Provider | null {
+  if (!c.twilioVoiceFrom) return null;
+  const s = need('twilio voice', { OTPD_TWILIO_VOICE_FROM: c.twilioVoiceFrom, OTPD_TWILIO_ACCOUNT_SID: c.twilioAccountSid, OTPD_TWILIO_AUTH_TOKEN: c.twilioAuthToken })!;
+  return build('twilio voice', () =>
+    new TwilioVoiceProvider({ accountSid: s['OTPD_TWILIO_ACCOUNT_SID']!, authToken: s['OTPD_TWILIO_AUTH_TOKEN']!, from: s['OTPD_TWILIO_VOICE_FROM']!, baseUrl: c.twilioBaseUrl, timeoutMs: c.providerTimeoutMs }),
+  );
+}
+
+/** WhatsApp through Meta's Cloud API with an approved authentication template. */
+function whatsappProvider(c: Readonly<Config>): Provider | null {
+  const s = need('whatsapp', {
+    OTPD_WHATSAPP_ACCESS_TOKEN: c.whatsappAccessToken,
+    OTPD_WHATSAPP_PHONE_NUMBER_ID: c.whatsappPhoneNumberId,
+    OTPD_WHATSAPP_TEMPLATE: c.whatsappTemplate,
+  });
+  if (!s) return null;
+  return build('whatsapp', () =>
+    new WhatsappCloudProvider({
+      accessToken: s['OTPD_WHATSAPP_ACCESS_TOKEN']!,
+      phoneNumberId: s['OTPD_WHATSAPP_PHONE_NUMBER_ID']!,
+      templateName: s['OTPD_WHATSAPP_TEMPLATE']!,
+      languageFallback: c.whatsappLanguageFallback,
+      apiVersion: c.whatsappApiVersion,
+      baseUrl: c.whatsappBaseUrl,
+      timeoutMs: c.providerTimeoutMs,
+    }),
+  );
 }
 
 export interface ChannelSetup {
@@ -77,6 +120,13 @@ export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Cloc
     const p = configured.find(([n]) => n === name)?.[1];
     if (!p) throw new ConfigError(`OTPD_SMS_PROVIDERS names ${name}, but its credentials are not set`);
     registry.register('sms', p);
+  }
+  const voice = voiceProvider(c);
+  if (voice) registry.register('voice', voice);
+  const whatsapp = whatsappProvider(c);
+  if (whatsapp) registry.register('whatsapp', whatsapp);
+  if (c.twilioAccountSid && !voice && registry.providers('sms').every((p) => p.name !== 'twilio')) {
+    throw new ConfigError('Twilio credentials are set but neither OTPD_TWILIO_FROM / OTPD_TWILIO_MESSAGING_SERVICE_SID (sms) nor OTPD_TWILIO_VOICE_FROM (voice)');
   }
   if (c.smtpUrl) {
     const smtp = new SmtpProvider({ url: c.smtpUrl, from: c.emailFrom, timeoutMs: c.providerTimeoutMs });

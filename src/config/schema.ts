@@ -33,6 +33,13 @@ export interface Config {
   twilioFrom: string | null;
   twilioMessagingServiceSid: string | null;
   twilioBaseUrl: string;
+  twilioVoiceFrom: string | null;
+  whatsappAccessToken: string | null;
+  whatsappPhoneNumberId: string | null;
+  whatsappTemplate: string | null;
+  whatsappLanguageFallback: string;
+  whatsappApiVersion: string;
+  whatsappBaseUrl: string;
   vonageApiKey: string | null;
   vonageApiSecret: string | null;
   vonageFrom: string | null;
@@ -124,6 +131,13 @@ export const SETTINGS = {
   OTPD_TWILIO_FROM: ['twilioFrom', undefined, text],
   OTPD_TWILIO_MESSAGING_SERVICE_SID: ['twilioMessagingServiceSid', undefined, text],
   OTPD_TWILIO_BASE_URL: ['twilioBaseUrl', 'https://api.twilio.com', url('https', 'http')],
+  OTPD_TWILIO_VOICE_FROM: ['twilioVoiceFrom', undefined, text],
+  OTPD_WHATSAPP_ACCESS_TOKEN: ['whatsappAccessToken', undefined, text],
+  OTPD_WHATSAPP_PHONE_NUMBER_ID: ['whatsappPhoneNumberId', undefined, text],
+  OTPD_WHATSAPP_TEMPLATE: ['whatsappTemplate', undefined, text],
+  OTPD_WHATSAPP_LANGUAGE_FALLBACK: ['whatsappLanguageFallback', 'en', text],
+  OTPD_WHATSAPP_API_VERSION: ['whatsappApiVersion', 'v21.0', text],
+  OTPD_WHATSAPP_BASE_URL: ['whatsappBaseUrl', 'https://graph.facebook.com', url('https', 'http')],
   OTPD_VONAGE_API_KEY: ['vonageApiKey', undefined, text],
   OTPD_VONAGE_API_SECRET: ['vonageApiSecret', undefined, text],
   OTPD_VONAGE_FROM: ['vonageFrom', undefined, text],
