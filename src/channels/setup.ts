@@ -8,14 +8,15 @@ import { ChannelRegistry } from './registry.js';
 import { InfobipSmsProvider } from './sms-http/infobip/infobip-sms-provider.js';
 import { TwilioSmsProvider } from './sms-http/twilio/twilio-sms-provider.js';
 import { VonageSmsProvider } from './sms-http/vonage/vonage-sms-provider.js';
+import { SmppProvider } from './smpp/smpp-provider.js';
 import { SmtpProvider } from './smtp/smtp-provider.js';
 import { TwilioVoiceProvider } from './voice/twilio-voice-provider.js';
 import { WhatsappCloudProvider } from './whatsapp/whatsapp-cloud-provider.js';
 import type { Provider } from './types.js';
 import { WebhookProvider } from './webhook/webhook-provider.js';
 
-type SmsName = 'twilio' | 'vonage' | 'infobip';
-const SMS_ORDER: SmsName[] = ['twilio', 'vonage', 'infobip'];
+type SmsName = 'twilio' | 'vonage' | 'infobip' | 'smpp';
+const SMS_ORDER: SmsName[] = ['twilio', 'vonage', 'infobip', 'smpp'];
 
 /** The settings when all are given, null when none is; a half-given provider is a configuration error. */
 function need(provider: string, settings: Record<string, string | null>): Record<string, string> | null {
@@ -63,6 +64,21 @@ function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
         const s = need('infobip SMS', { OTPD_INFOBIP_API_KEY: c.infobipApiKey, OTPD_INFOBIP_BASE_URL: c.infobipBaseUrl, OTPD_INFOBIP_FROM: c.infobipFrom });
         if (!s) return null;
         return new InfobipSmsProvider({ apiKey: s['OTPD_INFOBIP_API_KEY']!, baseUrl: s['OTPD_INFOBIP_BASE_URL']!, from: s['OTPD_INFOBIP_FROM']!, timeoutMs });
+      }
+      case 'smpp': {
+        const s = need('smpp SMS', { OTPD_SMPP_HOST: c.smppHost, OTPD_SMPP_SYSTEM_ID: c.smppSystemId, OTPD_SMPP_PASSWORD: c.smppPassword, OTPD_SMPP_SOURCE_ADDR: c.smppSourceAddr });
+        if (!s) return null;
+        return new SmppProvider({
+          host: s['OTPD_SMPP_HOST']!,
+          port: c.smppPort,
+          systemId: s['OTPD_SMPP_SYSTEM_ID']!,
+          password: s['OTPD_SMPP_PASSWORD']!,
+          systemType: c.smppSystemType ?? undefined,
+          sourceAddr: s['OTPD_SMPP_SOURCE_ADDR']!,
+          windowSize: c.smppWindow,
+          throughputPerSecond: c.smppThroughput ?? undefined,
+          timeoutMs,
+        });
       }
     }
   });
@@ -120,6 +136,13 @@ export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Cloc
     const p = configured.find(([n]) => n === name)?.[1];
     if (!p) throw new ConfigError(`OTPD_SMS_PROVIDERS names ${name}, but its credentials are not set`);
     registry.register('sms', p);
+  }
+  for (const p of registry.providers('sms')) {
+    // The SMPP session binds at start (so receipts can arrive) and must be unbound to let the process exit.
+    if (p instanceof SmppProvider) {
+      p.start();
+      closers.push(() => p.close());
+    }
   }
   const voice = voiceProvider(c);
   if (voice) registry.register('voice', voice);

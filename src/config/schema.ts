@@ -40,6 +40,14 @@ export interface Config {
   whatsappLanguageFallback: string;
   whatsappApiVersion: string;
   whatsappBaseUrl: string;
+  smppHost: string | null;
+  smppPort: number;
+  smppSystemId: string | null;
+  smppPassword: string | null;
+  smppSystemType: string | null;
+  smppSourceAddr: string | null;
+  smppWindow: number;
+  smppThroughput: number | null;
   vonageApiKey: string | null;
   vonageApiSecret: string | null;
   vonageFrom: string | null;
@@ -125,7 +133,7 @@ export const SETTINGS = {
   OTPD_RETENTION_DAYS: ['retentionDays', '7', int(1, 3650)],
   OTPD_SMTP_URL: ['smtpUrl', undefined, url('smtp', 'smtps')],
   OTPD_EMAIL_FROM: ['emailFrom', 'otpd <no-reply@localhost>', text],
-  OTPD_SMS_PROVIDERS: ['smsProviders', undefined, list('twilio', 'vonage', 'infobip')],
+  OTPD_SMS_PROVIDERS: ['smsProviders', undefined, list('twilio', 'vonage', 'infobip', 'smpp')],
   OTPD_TWILIO_ACCOUNT_SID: ['twilioAccountSid', undefined, text],
   OTPD_TWILIO_AUTH_TOKEN: ['twilioAuthToken', undefined, text],
   OTPD_TWILIO_FROM: ['twilioFrom', undefined, text],
@@ -138,6 +146,14 @@ export const SETTINGS = {
   OTPD_WHATSAPP_LANGUAGE_FALLBACK: ['whatsappLanguageFallback', 'en', text],
   OTPD_WHATSAPP_API_VERSION: ['whatsappApiVersion', 'v21.0', text],
   OTPD_WHATSAPP_BASE_URL: ['whatsappBaseUrl', 'https://graph.facebook.com', url('https', 'http')],
+  OTPD_SMPP_HOST: ['smppHost', undefined, text],
+  OTPD_SMPP_PORT: ['smppPort', '2775', int(1, 65535)],
+  OTPD_SMPP_SYSTEM_ID: ['smppSystemId', undefined, text],
+  OTPD_SMPP_PASSWORD: ['smppPassword', undefined, text],
+  OTPD_SMPP_SYSTEM_TYPE: ['smppSystemType', undefined, text],
+  OTPD_SMPP_SOURCE_ADDR: ['smppSourceAddr', undefined, text],
+  OTPD_SMPP_WINDOW: ['smppWindow', '10', int(1, 1000)],
+  OTPD_SMPP_THROUGHPUT: ['smppThroughput', undefined, int(1, 10_000)],
   OTPD_VONAGE_API_KEY: ['vonageApiKey', undefined, text],
   OTPD_VONAGE_API_SECRET: ['vonageApiSecret', undefined, text],
   OTPD_VONAGE_FROM: ['vonageFrom', undefined, text],
