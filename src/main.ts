@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { setupChannels, type ChannelSetup } from './channels/setup.js';
+import { setupChannels, type ChannelSetup, type ReceiptSink } from './channels/setup.js';
 import { Accounts, DEFAULT_ACCOUNT } from './core/accounts.js';
 import { Secrets } from './core/code.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -79,7 +79,9 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   await store.migrate();
   const metrics = new Metrics();
 
-  const channelSetup = setupChannels(config, secrets, clock, o.consoleOut);
+  // Receipts can arrive as soon as a provider binds, before the worker exists: relay them late.
+  let onReceipt: ReceiptSink = () => undefined;
+  const channelSetup = setupChannels(config, secrets, clock, (...r) => onReceipt(...r), o.consoleOut);
   const channels = channelSetup.registry;
 
   const worker = new DeliveryWorker(store, channels, secrets, clock, logger, {
@@ -96,6 +98,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
       finished: (channel, status) => metrics.deliveries.inc({ channel, status }),
     },
   });
+  onReceipt = (messageId, status, error) => void worker.receipt(messageId, status, error);
   const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
   const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds);
   const policy = {

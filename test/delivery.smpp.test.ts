@@ -10,11 +10,13 @@ describe('sms over SMPP', () => {
   const binds: PDU[] = [];
   const submits: PDU[] = [];
   const unbinds: PDU[] = [];
+  let bound: Session | undefined;
 
   beforeAll(async () => {
     smsc = smpp.createServer((session: Session) => {
       session.on('bind_transceiver', (pdu: PDU) => {
         binds.push(pdu);
+        bound = session;
         session.send(pdu.response({ system_id: 'TESTSMSC' }));
       });
       session.on('submit_sm', (pdu: PDU) => {
@@ -60,6 +62,31 @@ describe('sms over SMPP', () => {
     });
     expect(sent.sends[0].provider).toBe('smpp');
     expect((await s!.req('POST', `/v1/verifications/${c.body.id}/check`, { code })).body).toMatchObject({ valid: true });
+  });
+
+  it('turns the SMSC delivery receipt into status delivered; an UNDELIV receipt fails the verification', async () => {
+    const receipt = (id: string, stat: string) =>
+      new Promise((resolve) =>
+        bound!.deliver_sm(
+          { source_addr: '14155550972', destination_addr: 'Acme', esm_class: 0x04, short_message: `id:${id} sub:001 dlvrd:001 submit date:2611220000 done date:2611220001 stat:${stat} err:000 text:` },
+          resolve,
+        ),
+      );
+    for (const [to, stat, want] of [
+      ['+14155550972', 'DELIVRD', 'delivered'],
+      ['+14155550973', 'UNDELIV', 'undeliverable'],
+    ] as const) {
+      const c = await s!.req('POST', '/v1/verifications', { to, channel: 'sms' });
+      const submit = await waitFor('the submit_sm', () => submits.find((p) => p['destination_addr'] === to.slice(1)));
+      await waitFor('send status sent', async () => ((await s!.req('GET', `/v1/verifications/${c.body.id}`)).body.sends[0].status === 'sent' ? true : undefined));
+      // The SMSC numbers its message ids in submit order.
+      await receipt(`SMSC-${submits.indexOf(submit) + 1}`, stat);
+      const g = await waitFor(`send status ${want}`, async () => {
+        const r = await s!.req('GET', `/v1/verifications/${c.body.id}`);
+        return r.body.sends[0].status === want ? r.body : undefined;
+      });
+      expect(g.status).toBe(want === 'delivered' ? 'pending' : 'failed');
+    }
   });
 
   it('unbinds when otpd closes', async () => {

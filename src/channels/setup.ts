@@ -37,7 +37,7 @@ function build<T>(provider: string, make: () => T): T {
 }
 
 /** The SMS provider `name`, or null when none of its settings is given. */
-function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
+function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink): Provider | null {
   const timeoutMs = c.providerTimeoutMs;
   return build(`${name} SMS`, () => {
     switch (name) {
@@ -78,6 +78,10 @@ function smsProvider(name: SmsName, c: Readonly<Config>): Provider | null {
           windowSize: c.smppWindow,
           throughputPerSecond: c.smppThroughput ?? undefined,
           timeoutMs,
+          // Receipts for messages sent before a restart carry no id of ours and are dropped.
+          onReceipt: (r) => {
+            if (r.outboundMessageId) onReceipt(r.outboundMessageId, r.status, r.error);
+          },
         });
       }
     }
@@ -125,12 +129,15 @@ export interface ChannelSetup {
  * Real providers first, in OTPD_SMS_PROVIDERS order (default: every configured one). Outside
  * production a channel left without a provider falls back to the console, so it can be tried at once.
  */
-export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Clock, consoleOut?: NodeJS.WritableStream): ChannelSetup {
+/** Where providers report delivery receipts: our message id (`msg_<verification>_<send>`) and the outcome. */
+export type ReceiptSink = (messageId: string, status: 'delivered' | 'undeliverable' | 'failed', error?: string) => void;
+
+export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Clock, onReceipt: ReceiptSink, consoleOut?: NodeJS.WritableStream): ChannelSetup {
   const registry = new ChannelRegistry();
   const closers: Array<() => Promise<void> | void> = [];
   registry.register('webhook', new WebhookProvider(secrets, clock, c.webhookTimeoutMs));
 
-  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
+  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c, onReceipt)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
   const order = c.smsProviders ?? configured.map(([n]) => n);
   for (const name of order) {
     const p = configured.find(([n]) => n === name)?.[1];

@@ -141,6 +141,22 @@ export class DeliveryWorker {
     await this.failIfNothingLeft(v.id);
   }
 
+  /**
+   * A provider's delivery receipt for the message `msg_<verification>_<send>` it was handed: the send
+   * becomes delivered (or undeliverable), and a verification left with no working send is failed.
+   */
+  async receipt(messageId: string, status: 'delivered' | 'undeliverable' | 'failed', error?: string): Promise<void> {
+    const sendId = Number(/^msg_.+_(\d+)$/.exec(messageId)?.[1]);
+    if (!Number.isSafeInteger(sendId)) return;
+    try {
+      const verificationId = await this.store.recordReceipt(sendId, status, this.clock.now(), error ?? null);
+      if (!verificationId) return;
+      if (status !== 'delivered') await this.failIfNothingLeft(verificationId);
+    } catch (e) {
+      this.log.error({ err: e, send_id: sendId }, 'delivery receipt could not be recorded');
+    }
+  }
+
   /** When every send of a verification has failed for good, the verification itself is `failed`. */
   private async failIfNothingLeft(verificationId: string): Promise<void> {
     const sends = await this.store.listSends(verificationId);

@@ -93,6 +93,12 @@ export interface Store {
   /** Final or intermediate status of a send; `retryAt` re-queues it for a later attempt. */
   updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void>;
 
+  /**
+   * A provider's delivery receipt for a send it accepted: `sent` -> `delivered`, `undeliverable` or
+   * `failed`. Returns the send's verification id, or null when the send is unknown or not `sent`.
+   */
+  recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null>;
+
   createTemplate(t: TemplateRecord): Promise<void>;
   getTemplate(accountId: string, id: string): Promise<TemplateRecord | null>;
   findTemplate(accountId: string, channel: Channel, locale: string): Promise<TemplateRecord | null>;

@@ -197,6 +197,17 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(due.map((j) => j.verification.id)).toEqual([keep.id]);
     });
 
+    it('records a delivery receipt only for a send that was sent', async () => {
+      const v = record();
+      await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
+      const [job] = await store.claimDeliveries(T0, 1000, 10);
+      expect(await store.recordReceipt(job!.send.id, 'delivered', T0 + 1, null)).toBeNull();
+      await store.updateSend(job!.send.id, 'sent', T0 + 2, { provider: 'smpp' });
+      expect(await store.recordReceipt(job!.send.id, 'delivered', T0 + 3, null)).toBe(v.id);
+      expect(await store.recordReceipt(job!.send.id, 'undeliverable', T0 + 4, 'late')).toBeNull();
+      expect((await store.listSends(v.id))[0]).toMatchObject({ status: 'delivered', provider: 'smpp' });
+    });
+
     it('stores templates per account', async () => {
       const t = { id: '6f1d1e3a-0000-4000-8000-000000000001', accountId, channel: 'sms' as const, locale: 'es', body: 'Código {code}', createdAt: T0 };
       await store.createTemplate(t);

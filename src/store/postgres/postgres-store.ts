@@ -294,6 +294,14 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null> {
+    const [r] = await this.q<{ verification_id: string }>(
+      "UPDATE sends SET status = $1, error = coalesce($2, error), updated_at = $3 WHERE id = $4 AND status = 'sent' RETURNING verification_id",
+      [status, error, now, sendId],
+    );
+    return r?.verification_id ?? null;
+  }
+
   // ---- templates ---------------------------------------------------------
 
   async createTemplate(t: TemplateRecord): Promise<void> {

@@ -264,6 +264,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null> {
+    const r = this.s("UPDATE sends SET status = ?, error = coalesce(?, error), updated_at = ? WHERE id = ? AND status = 'sent' RETURNING verification_id").get(
+      status, error, now, sendId,
+    ) as { verification_id: string } | undefined;
+    return r?.verification_id ?? null;
+  }
+
   // ---- templates ---------------------------------------------------------
 
   async createTemplate(t: TemplateRecord): Promise<void> {
