@@ -96,6 +96,10 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
         metrics.providerLatency.observe({ channel, provider }, seconds);
       },
       finished: (channel, status) => metrics.deliveries.inc({ channel, status }),
+      circuit: (provider, state) => {
+        metrics.circuitOpen.set({ provider }, state === 'open' ? 1 : 0);
+        logger.warn({ provider, circuit: state }, 'provider circuit changed');
+      },
     },
   });
   onReceipt = (messageId, status, error) => void worker.receipt(messageId, status, error);

@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client): one registry per process, counters the engine and worker feed.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -15,6 +15,12 @@ export class Metrics {
     name: 'otpd_provider_attempts_total',
     help: 'Provider calls by result; a transient or permanent error followed by another provider is a failover',
     labelNames: ['channel', 'provider', 'result'],
+    registers: [this.registry],
+  });
+  readonly circuitOpen = new Gauge({
+    name: 'otpd_provider_circuit_open',
+    help: '1 while a provider is skipped after repeated failures (its circuit is open), else 0',
+    labelNames: ['provider'],
     registers: [this.registry],
   });
   readonly providerLatency = new Histogram({

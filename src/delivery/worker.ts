@@ -7,6 +7,7 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import { DeliveryError } from '../channels/types.js';
 import type { DeliveryJob, Store } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
+import { Circuit, type CircuitState } from './circuit.js';
 import { renderMessage } from './render.js';
 
 export interface WorkerOptions {
@@ -23,6 +24,8 @@ export interface DeliveryEvents {
   attempt?(channel: string, provider: string, result: 'sent' | 'transient_error' | 'permanent_error', seconds: number): void;
   /** A send's outcome for this round: a final status, or `retry` when it goes back to the outbox. */
   finished?(channel: string, status: string): void;
+  /** A provider's circuit changed state. */
+  circuit?(provider: string, state: CircuitState): void;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
@@ -33,6 +36,7 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private draining: Promise<void> = Promise.resolve();
+  private readonly circuits = new Map<string, Circuit>();
 
   constructor(
     private readonly store: Store,
@@ -111,9 +115,18 @@ export class DeliveryWorker {
     let permanent = true;
     const errors: string[] = [];
     for (const provider of this.channels.providers(send.channel)) {
+      const circuit = this.circuit(provider.name);
+      if (!circuit.allow()) {
+        errors.push(`${provider.name}: circuit open, skipped`);
+        permanent = false;
+        continue;
+      }
+      const before = circuit.state;
       const started = performance.now();
       try {
         const res = await provider.deliver(msg);
+        circuit.success();
+        if (before !== 'closed') this.opts.events?.circuit?.(provider.name, circuit.state);
         this.opts.events?.attempt?.(send.channel, provider.name, 'sent', (performance.now() - started) / 1000);
         // Earlier providers that failed over stay on the record.
         await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name, error: errors.length ? errors.join('; ') : null });
@@ -123,6 +136,11 @@ export class DeliveryWorker {
         lastError = e instanceof Error ? e.message : String(e);
         lastProvider = provider.name;
         const thisPermanent = e instanceof DeliveryError && e.permanent;
+        // A permanent refusal is about this message; only transient failures say the provider is unwell.
+        if (!thisPermanent) {
+          circuit.failure();
+          if (circuit.state !== before) this.opts.events?.circuit?.(provider.name, circuit.state);
+        } else circuit.success();
         this.opts.events?.attempt?.(send.channel, provider.name, thisPermanent ? 'permanent_error' : 'transient_error', (performance.now() - started) / 1000);
         // Retry later if any provider might still succeed; give up only when all refused for good.
         permanent &&= thisPermanent;
@@ -155,6 +173,12 @@ export class DeliveryWorker {
     } catch (e) {
       this.log.error({ err: e, send_id: sendId }, 'delivery receipt could not be recorded');
     }
+  }
+
+  private circuit(provider: string): Circuit {
+    let c = this.circuits.get(provider);
+    if (!c) this.circuits.set(provider, (c = new Circuit(this.clock)));
+    return c;
   }
 
   /** When every send of a verification has failed for good, the verification itself is `failed`. */
