@@ -184,24 +184,36 @@ export class PostgresStore implements Store {
             );
             if (rows[0]) return { kind: 'idempotent_replay', verificationId: rows[0].verification_id, requestHash: rows[0].request_hash } as const;
           }
-          // A pending row past its expiry is closed here, so the one-pending index admits the new one.
-          await c.query("UPDATE verifications SET status = 'expired', code_sealed = NULL, updated_at = $3 WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3", [
-            v.accountId, v.to, now,
-          ]);
+          // In one round trip: close a pending row past its expiry (so the one-pending index admits the
+          // new one), and find a live pending one. The SELECT sees the rows as before the UPDATE, which
+          // is why it filters on expiry itself.
           const { rows: pending } = await c.query<VerificationRow>(
-            "SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
-            [v.accountId, v.to],
+            `WITH closed AS (
+               UPDATE verifications SET status = 'expired', code_sealed = NULL, updated_at = $3
+               WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3 RETURNING id
+             )
+             SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at > $3 ORDER BY id DESC LIMIT 1`,
+            [v.accountId, v.to, now],
           );
           if (pending[0]) return { kind: 'pending_exists', record: toVerification(pending[0]) } as const;
           const r = fromVerification(v);
-          await c.query(`INSERT INTO verifications (${V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, [
-            r.id, r.account_id, r.to_addr, r.channel, r.status, r.code_hash, r.code_sealed, r.code_type, r.code_length, r.attempts, r.max_attempts,
-            r.send_count, r.max_sends, r.last_sent_at, r.created_at, r.updated_at, r.expires_at, r.locale, r.template_id, r.sender, r.reference,
-            v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox,
-          ]);
-          await this.insertSend(c, v.id, send, now);
+          // One round trip for the verification and its first send (the outbox row), which it returns.
+          const { rows: sendRows } = await c.query<SendRow>(
+            `WITH v AS (
+               INSERT INTO verifications (${V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+               RETURNING id
+             )
+             INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at)
+             SELECT v.id, $24, NULL, $25, 0, $26, 0, $26, $26 FROM v
+             RETURNING *`,
+            [
+              r.id, r.account_id, r.to_addr, r.channel, r.status, r.code_hash, r.code_sealed, r.code_type, r.code_length, r.attempts, r.max_attempts,
+              r.send_count, r.max_sends, r.last_sent_at, r.created_at, r.updated_at, r.expires_at, r.locale, r.template_id, r.sender, r.reference,
+              v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox, send.channel, send.status, now,
+            ],
+          );
           await this.insertIdempotency(c, v.accountId, idem, v.id);
-          return { kind: 'created', record: v, sends: await this.sendsOf(v.id, c) } as const;
+          return { kind: 'created', record: v, sends: sendRows.map(toSend) } as const;
         });
       } catch (e) {
         // Another node inserted a pending verification for this recipient first: take that one.
