@@ -1,5 +1,5 @@
-// loadConfig: unknown and invalid OTPD_* settings fail naming the setting; the dev secret is generated once and reused.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// loadConfig: unknown and invalid OTPD_* settings fail naming the setting; the dev secret is generated once and reused; OTPD_CONFIG files.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,50 @@ describe('loadConfig', () => {
   it('ignores OTPD_TEST_* (and OTPD_BENCH_*) variables', () => {
     const c = loadConfig({ OTPD_DATABASE_URL: freshDb().url, OTPD_SECRET: SECRET, OTPD_TEST_ANYTHING: 'x', OTPD_BENCH_RATE: '5' });
     expect(c.secret).toBe(SECRET);
+  });
+});
+
+describe('OTPD_CONFIG file', () => {
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('reads JSON settings, lists and secrets named by env var; the environment wins', () => {
+    const path = file(
+      'otpd.json',
+      JSON.stringify({
+        SMS_PROVIDERS: ['vonage', 'twilio'],
+        VONAGE_API_KEY: 'vkey',
+        VONAGE_API_SECRET: { env: 'MY_VONAGE_SECRET' },
+        VONAGE_FROM: 'Acme',
+        CODE_LENGTH: 8,
+        PORT: 9000,
+      }),
+    );
+    const c = loadConfig({ OTPD_CONFIG: path, OTPD_SECRET: SECRET, OTPD_DATABASE_URL: freshDb().url, MY_VONAGE_SECRET: 'from-env', OTPD_PORT: '9100' });
+    expect(c.configFile).toBe(path);
+    expect(c.smsProviders).toEqual(['vonage', 'twilio']);
+    expect(c.vonageApiSecret).toBe('from-env');
+    expect(c.codeLength).toBe(8);
+    expect(c.port).toBe(9100);
+  });
+
+  it('reads YAML the same way', () => {
+    const path = file('otpd.yaml', 'SMTP_URL: smtp://mail.example.com:587\nEMAIL_FROM: "Acme <no-reply@acme.test>"\nRETENTION_DAYS: 3\n');
+    const c = loadConfig({ OTPD_CONFIG: path, OTPD_SECRET: SECRET, OTPD_DATABASE_URL: freshDb().url });
+    expect(c.smtpUrl).toBe('smtp://mail.example.com:587');
+    expect(c.emailFrom).toBe('Acme <no-reply@acme.test>');
+    expect(c.retentionDays).toBe(3);
+  });
+
+  it('refuses unknown keys, bad values, unset secret env vars and unreadable files, naming them', () => {
+    const base = { OTPD_SECRET: SECRET, OTPD_DATABASE_URL: freshDb().url };
+    expect(() => loadConfig({ ...base, OTPD_CONFIG: file('a.json', '{"SMS_PROVIDER":"twilio"}') })).toThrow(/unknown setting SMS_PROVIDER/);
+    expect(() => loadConfig({ ...base, OTPD_CONFIG: file('b.json', '{"CODE_LENGTH":42}') })).toThrow(/OTPD_CODE_LENGTH must be an integer from 4 to 10/);
+    expect(() => loadConfig({ ...base, OTPD_CONFIG: file('c.json', '{"TWILIO_AUTH_TOKEN":{"env":"NOPE_NOT_SET"}}') })).toThrow(/NOPE_NOT_SET, which is not set/);
+    expect(() => loadConfig({ ...base, OTPD_CONFIG: file('d.json', '{not json') })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, OTPD_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read/);
   });
 });

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readConfigFile } from './file.js';
 import { ConfigError, IGNORED_PREFIXES, SETTINGS, type Config } from './schema.js';
 
 export { ConfigError, type Config } from './schema.js';
@@ -16,7 +17,10 @@ export function isPostgresUrl(databaseUrl: string): boolean {
   return databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://');
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // The environment wins over the file, so one value can be overridden without editing it.
+  const fromFile = processEnv['OTPD_CONFIG'] ? readConfigFile(processEnv['OTPD_CONFIG'], processEnv) : {};
+  const env: NodeJS.ProcessEnv = { ...fromFile, ...processEnv };
   const known = new Set(Object.keys(SETTINGS));
   for (const name of Object.keys(env)) {
     if (name.startsWith('OTPD_') && !known.has(name) && !IGNORED_PREFIXES.some((p) => name.startsWith(p))) {

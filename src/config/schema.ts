@@ -4,6 +4,8 @@ import { DEFAULT_POLICY, DEFAULT_TOKEN_TTL_SECONDS, POLICY_BOUNDS } from '../cor
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
+  /** The config file the settings were read from, if any. */
+  configFile: string | null;
   host: string;
   port: number;
   databaseUrl: string;
@@ -110,6 +112,7 @@ const text: Parser<string> = (raw, name) => {
 
 /** The env settings: name -> [config key, default (undefined = optional), parser]. */
 export const SETTINGS = {
+  OTPD_CONFIG: ['configFile', undefined, text],
   OTPD_HOST: ['host', '127.0.0.1', text],
   OTPD_PORT: ['port', '8080', int(0, 65535)],
   OTPD_DATABASE_URL: ['databaseUrl', 'sqlite:./data/otpd.sqlite', text],
