@@ -120,7 +120,8 @@ export class Engine {
       if (res.kind === 'created') {
         this.events.created?.(input.channel);
         if (!caller.sandbox) this.events.queued?.();
-        return this.withCode(caller, { record: res.record, sends: res.sends });
+        // The code is at hand: no need to open the sealed copy for a sandbox caller.
+        return { record: res.record, sends: res.sends, ...(caller.sandbox ? { code } : {}) };
       }
       if (res.kind === 'idempotent_replay') {
         if (res.requestHash !== idem?.requestHash) {

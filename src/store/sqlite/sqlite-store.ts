@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
+import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -128,10 +128,13 @@ export class SqliteStore implements Store {
 
   // ---- verifications -----------------------------------------------------
 
-  private insertSend(verificationId: string, send: NewSend, now: number): void {
-    this.s(
-      'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at) VALUES (?, ?, NULL, ?, 0, ?, 0, ?, ?)',
-    ).run(verificationId, send.channel, send.status, now, now, now);
+  /** Inserts a send and returns it as stored. */
+  private insertSend(verificationId: string, send: NewSend, now: number): SendRecord {
+    return toSend(
+      this.s(
+        'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at) VALUES (?, ?, NULL, ?, 0, ?, 0, ?, ?) RETURNING *',
+      ).get(verificationId, send.channel, send.status, now, now, now) as SendRow,
+    );
   }
 
   private insertIdempotency(accountId: string, idem: IdempotencyInput | undefined, verificationId: string): void {
@@ -163,9 +166,10 @@ export class SqliteStore implements Store {
        VALUES (@id, @account_id, @to_addr, @channel, @status, @code_hash, @code_sealed, @code_type, @code_length, @attempts, @max_attempts,
         @send_count, @max_sends, @last_sent_at, @created_at, @updated_at, @expires_at, @locale, @template_id, @sender, @reference, @metadata, @sandbox)`,
     ).run(row);
-    this.insertSend(v.id, send, now);
+    // A new verification has exactly one send: the one just inserted, no need to read it back.
+    const first = this.insertSend(v.id, send, now);
     this.insertIdempotency(v.accountId, idem, v.id);
-    return { kind: 'created', record: v, sends: this.sendsOf(v.id) };
+    return { kind: 'created', record: v, sends: [first] };
   };
 
   async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
