@@ -1,8 +1,8 @@
 // Property: the Infobip provider sends what SMS API v2 expects and classifies accepted, rejected and refused requests correctly.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InfobipSmsProvider, type InfobipSmsOptions } from '../src/channels/sms-http/infobip/infobip-sms-provider.js';
-import { closeServer, failure, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
+import { closeServer, failure, jsonPeer, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
 
 const KEY = '0123456789abcdef0123456789abcdef-01234567-89ab-cdef-0123-456789abcdef';
 const FROM = 'InfoSMS';
@@ -30,26 +30,21 @@ const accepted = (status: Status) => (req: any): Answer => ({
 const PENDING: Status = { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED', description: 'Message sent to next instance' };
 
 beforeAll(async () => {
-  peer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (a: Answer) => {
-        res.writeHead(a.http, { 'content-type': 'application/json' });
-        res.end(a.raw ?? JSON.stringify(a.json ?? {}));
-      };
-      if (req.headers.authorization !== `App ${KEY}`) return send(serviceException(401, 'UNAUTHORIZED', 'Invalid login details'));
-      if (req.method !== 'POST' || req.url !== '/sms/2/text/advanced') return send(serviceException(404, 'NOT_FOUND', 'Requested URL not found: ' + req.url));
-      if (!String(req.headers['content-type']).startsWith('application/json')) return send(serviceException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'));
+  peer = jsonPeer((req, raw) => {
+    const a = ((): Answer => {
+      if (req.headers.authorization !== `App ${KEY}`) return serviceException(401, 'UNAUTHORIZED', 'Invalid login details');
+      if (req.method !== 'POST' || req.url !== '/sms/2/text/advanced') return serviceException(404, 'NOT_FOUND', 'Requested URL not found: ' + req.url);
+      if (!String(req.headers['content-type']).startsWith('application/json')) return serviceException(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        parsed = JSON.parse(raw);
       } catch {
-        return send(serviceException(400, 'BAD_REQUEST', 'Bad request'));
+        return serviceException(400, 'BAD_REQUEST', 'Bad request');
       }
       seen.push(parsed);
-      send(answer(parsed));
-    });
+      return answer(parsed);
+    })();
+    return { status: a.http, json: a.json, raw: a.raw };
   });
   base = await listenLocal(peer);
 });

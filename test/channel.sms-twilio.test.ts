@@ -1,8 +1,8 @@
 // Property: the Twilio provider sends what Twilio's Messages API expects and classifies each documented failure correctly.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioSmsProvider, type TwilioSmsOptions } from '../src/channels/sms-http/twilio/twilio-sms-provider.js';
-import { closeServer, failure, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
+import { closeServer, failure, jsonPeer, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'twilio-auth-token-0123456789';
@@ -29,25 +29,17 @@ function twilioError(status: number, code: number, message: string): Answer {
 }
 
 beforeAll(async () => {
-  peer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (a: Answer) => {
-        res.writeHead(a.status, { 'content-type': 'application/json' });
-        res.end(a.raw ?? JSON.stringify(a.json ?? {}));
-      };
-      const auth = `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`;
-      if (req.headers.authorization !== auth) {
-        return send({ status: 401, json: { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } });
-      }
-      if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${SID}/Messages.json`) {
-        return send(twilioError(404, 20404, 'The requested resource was not found'));
-      }
-      const fields = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      seen.push({ fields, contentType: req.headers['content-type'] });
-      send(answer(fields));
-    });
+  peer = jsonPeer((req, raw) => {
+    const auth = `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`;
+    if (req.headers.authorization !== auth) {
+      return { status: 401, json: { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } };
+    }
+    if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${SID}/Messages.json`) {
+      return twilioError(404, 20404, 'The requested resource was not found');
+    }
+    const fields = Object.fromEntries(new URLSearchParams(raw));
+    seen.push({ fields, contentType: req.headers['content-type'] });
+    return answer(fields);
   });
   base = await listenLocal(peer);
 });

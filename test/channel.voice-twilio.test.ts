@@ -1,10 +1,10 @@
 // Property: the Twilio voice provider places the call Twilio's Calls API expects, reads the code digit by digit twice in the verification's language, and classifies each documented failure correctly.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioVoiceProvider, type TwilioVoiceOptions } from '../src/channels/voice/twilio-voice-provider.js';
 import { VOICE_LOCALES, voiceFor } from '../src/channels/voice/voice-script.js';
 import { BUILTIN_LOCALES } from '../src/core/templates.js';
-import { closeServer, failure, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
+import { closeServer, failure, jsonPeer, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'twilio-auth-token-0123456789';
@@ -34,25 +34,17 @@ function twilioError(status: number, code: number, message: string): Answer {
 }
 
 beforeAll(async () => {
-  peer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (a: Answer) => {
-        res.writeHead(a.status, { 'content-type': 'application/json' });
-        res.end(a.raw ?? JSON.stringify(a.json ?? {}));
-      };
-      const auth = `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`;
-      if (req.headers.authorization !== auth) {
-        return send({ status: 401, json: { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } });
-      }
-      if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${SID}/Calls.json`) {
-        return send(twilioError(404, 20404, 'The requested resource was not found'));
-      }
-      const fields = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      seen.push({ method: req.method, url: req.url, fields, contentType: req.headers['content-type'] });
-      send(answer(fields));
-    });
+  peer = jsonPeer((req, raw) => {
+    const auth = `Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`;
+    if (req.headers.authorization !== auth) {
+      return { status: 401, json: { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } };
+    }
+    if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${SID}/Calls.json`) {
+      return twilioError(404, 20404, 'The requested resource was not found');
+    }
+    const fields = Object.fromEntries(new URLSearchParams(raw));
+    seen.push({ method: req.method, url: req.url, fields, contentType: req.headers['content-type'] });
+    return answer(fields);
   });
   base = await listenLocal(peer);
 });

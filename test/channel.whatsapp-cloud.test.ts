@@ -1,8 +1,8 @@
 // Property: the WhatsApp Cloud provider sends Meta's authentication-template message with the code in the body and the copy-code button, picks the template language from the locale, and classifies each documented failure correctly.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsappCloudProvider, type WhatsappCloudOptions } from '../src/channels/whatsapp/whatsapp-cloud-provider.js';
-import { closeServer, failure, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
+import { closeServer, failure, jsonPeer, listenLocal, outboundMessage, unreachablePeerCases } from './helpers/provider.js';
 
 const TOKEN = 'EAAJBwhatsapp-access-token-0123456789';
 const PHONE_ID = '106540352242922';
@@ -50,33 +50,25 @@ function metaError(status: number, code: number, title: string, details?: string
 }
 
 beforeAll(async () => {
-  peer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (a: Answer) => {
-        res.writeHead(a.status, { 'content-type': 'application/json' });
-        res.end(a.raw ?? JSON.stringify(a.json ?? {}));
+  peer = jsonPeer((req, raw) => {
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+      return {
+        status: 401,
+        json: { error: { message: 'Error validating access token: Session has expired on Friday, 01-Mar-24 10:00:00 PST.', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: TRACE } },
       };
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-        return send({
-          status: 401,
-          json: { error: { message: 'Error validating access token: Session has expired on Friday, 01-Mar-24 10:00:00 PST.', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: TRACE } },
-        });
-      }
-      const path = /^\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(req.url ?? '');
-      if (req.method !== 'POST' || !path || path[2] !== PHONE_ID) {
-        return send({ status: 400, json: { error: { message: 'Unsupported post request.', type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: TRACE } } });
-      }
-      let body: SentBody;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as SentBody;
-      } catch {
-        return send(metaError(400, 100, 'Invalid parameter', 'Request body is not valid JSON'));
-      }
-      seen.push({ url: req.url, contentType: req.headers['content-type'], body });
-      send(answer(body));
-    });
+    }
+    const path = /^\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !path || path[2] !== PHONE_ID) {
+      return { status: 400, json: { error: { message: 'Unsupported post request.', type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: TRACE } } };
+    }
+    let body: SentBody;
+    try {
+      body = JSON.parse(raw) as SentBody;
+    } catch {
+      return metaError(400, 100, 'Invalid parameter', 'Request body is not valid JSON');
+    }
+    seen.push({ url: req.url, contentType: req.headers['content-type'], body });
+    return answer(body);
   });
   base = await listenLocal(peer);
 });

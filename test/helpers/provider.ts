@@ -1,5 +1,5 @@
 // Shared pieces of the provider tests: a sample message, the failure a send must end in, and unreachable peers.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { DeliveryError, type OutboundMessage, type Provider } from '../../src/channels/types.js';
@@ -68,4 +68,23 @@ export async function listenLocal(server: Server): Promise<string> {
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export interface PeerAnswer {
+  status: number;
+  json?: unknown;
+  /** Sent as is instead of `json` (for malformed or non-JSON answers). */
+  raw?: string;
+}
+
+/** A stand-in for a provider's API: reads each request's whole body and answers JSON from `handle`. */
+export function jsonPeer(handle: (req: IncomingMessage, body: string) => PeerAnswer): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const a = handle(req, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.raw ?? JSON.stringify(a.json ?? {}));
+    });
+  });
 }

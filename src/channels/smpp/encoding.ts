@@ -1,31 +1,6 @@
 // Turns a message text into submit_sm short_messages: GSM 7-bit or UCS-2, split into concatenated parts with a UDH when long.
 import { DeliveryError } from '../types.js';
-import { gsm7Septets, isGsm7 } from '../sms-http/gsm7.js';
-
-/** GSM 03.38 default alphabet, one character per septet value 0x00–0x7F (0x1B is the escape to the extension table). */
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅå' +
-  'Δ_ΦΓΛΩΠΨΣΘΞ\x1BÆæßÉ' +
-  ' !"#¤%&\'()*+,-./' +
-  '0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNO' +
-  'PQRSTUVWXYZÄÖÑÜ§' +
-  '¿abcdefghijklmno' +
-  'pqrstuvwxyzäöñüà';
-
-/** The extension table: sent as ESC (0x1B) followed by this septet. */
-const GSM_EXTENSION: Readonly<Record<string, number>> = {
-  '\f': 0x0a,
-  '^': 0x14,
-  '{': 0x28,
-  '}': 0x29,
-  '\\': 0x2f,
-  '[': 0x3c,
-  '~': 0x3d,
-  ']': 0x3e,
-  '|': 0x40,
-  '€': 0x65,
-};
+import { GSM_BASIC, GSM_EXTENSION, gsm7Septets, isGsm7 } from '../sms-http/gsm7.js';
 
 const gsmCode = new Map<string, number>([...GSM_BASIC].map((ch, i) => [ch, i]));
 

@@ -1,9 +1,9 @@
 // GSM 03.38 7-bit alphabet: whether a text can be sent as a plain SMS, and how many septets it takes.
 
-/** The basic character set (ESC 0x1B left out: it is the escape to the extension table, not a character). */
-const BASIC =
+/** GSM 03.38 default alphabet, one character per septet value 0x00–0x7F (0x1B is the escape to the extension table). */
+export const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅå' +
-  'Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ' +
+  'Δ_ΦΓΛΩΠΨΣΘΞ\x1BÆæßÉ' +
   ' !"#¤%&\'()*+,-./' +
   '0123456789:;<=>?' +
   '¡ABCDEFGHIJKLMNO' +
@@ -11,11 +11,23 @@ const BASIC =
   '¿abcdefghijklmno' +
   'pqrstuvwxyzäöñüà';
 
-/** The extension table: each of these is sent as ESC + one septet, so it counts twice. */
-const EXTENSION = '\f^{}\\[~]|€';
+/** The extension table: each of these is sent as ESC (0x1B) followed by this septet, so it counts twice. */
+export const GSM_EXTENSION: Readonly<Record<string, number>> = {
+  '\f': 0x0a,
+  '^': 0x14,
+  '{': 0x28,
+  '}': 0x29,
+  '\\': 0x2f,
+  '[': 0x3c,
+  '~': 0x3d,
+  ']': 0x3e,
+  '|': 0x40,
+  '€': 0x65,
+};
 
-const basic = new Set(BASIC);
-const extension = new Set(EXTENSION);
+// ESC is left out of the characters a text may hold: it escapes to the extension table.
+const basic = new Set([...GSM_BASIC].filter((ch) => ch !== '\x1B'));
+const extension = new Set(Object.keys(GSM_EXTENSION));
 
 /** True when every character of `text` is in the GSM 03.38 basic set or its extension table. */
 export function isGsm7(text: string): boolean {
