@@ -1,4 +1,4 @@
-// Periodic upkeep on every node: purge old verifications and idempotency keys in bounded batches, pick up rotated signing keys.
+// Periodic upkeep on every node: purge old verifications, idempotency keys and spent dialect state in bounded batches, pick up rotated signing keys.
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.js';
 import type { Store } from './store/types.js';
@@ -29,11 +29,12 @@ export class Housekeeping {
   }
 
   /** One pass. Batches keep each delete short, so requests never wait long behind it. */
-  async run(): Promise<{ verifications: number; idempotencyKeys: number }> {
-    const out = { verifications: 0, idempotencyKeys: 0 };
+  async run(): Promise<{ verifications: number; idempotencyKeys: number; dialectState: number }> {
+    const out = { verifications: 0, idempotencyKeys: 0, dialectState: 0 };
     try {
       out.verifications = await this.drain((limit) => this.store.purgeVerifications(this.clock.now() - this.retentionMs, limit));
       out.idempotencyKeys = await this.drain((limit) => this.store.purgeIdempotency(this.clock.now(), limit));
+      out.dialectState = await this.drain((limit) => this.store.dialects.purgeState(this.clock.now(), limit));
       await this.ring?.reload();
       if (out.verifications > 0) this.log.info(out, 'housekeeping purged old records');
     } catch (e) {

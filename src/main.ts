@@ -10,6 +10,8 @@ import { Engine } from './core/engine.js';
 import { DEFAULT_POLICY } from './core/policy.js';
 import { TemplateCatalog } from './core/template-catalog.js';
 import { sqlitePath, type Config } from './config/load.js';
+import { DialectCredentials } from './dialects/credentials.js';
+import { mountDialects, type MountedDialect } from './dialects/mount.js';
 import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './delivery/worker.js';
 import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
@@ -51,6 +53,9 @@ export interface Otpd {
   worker: DeliveryWorker;
   housekeeping: Housekeeping;
   channels: ChannelSetup;
+  /** The compatible dialects served, and where. */
+  dialects: MountedDialect[];
+  dialectCredentials: DialectCredentials;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -141,6 +146,14 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     version: VERSION,
   });
 
+  const dialectCredentials = new DialectCredentials(store, secrets, clock);
+  const dialects = await mountDialects(
+    app,
+    config.dialects,
+    { engine, store, secrets, clock, logger, credentials: dialectCredentials, signatureWindowMs: config.signatureWindowSeconds * 1000 },
+    { metrics, bodyLimit: config.bodyLimitBytes },
+  );
+
   const housekeeping = new Housekeeping(store, clock, logger, config.retentionDays * 86_400_000, ring);
 
   return {
@@ -153,10 +166,12 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     worker,
     housekeeping,
     channels: channelSetup,
+    dialects,
+    dialectCredentials,
     logger,
     async close() {
       housekeeping.stop();
-      await app.close();
+      await Promise.all([app.close(), ...dialects.map((d) => d.server?.close())]);
       await worker.stop();
       await channelSetup.close();
       await store.close();
@@ -192,6 +207,8 @@ export async function serve(o: Otpd): Promise<string> {
   o.worker.start();
   o.housekeeping.start();
   const address = await o.app.listen({ host: config.host, port: config.port });
+  for (const d of o.dialects) if (d.server) await d.server.listen({ host: config.host, port: d.port! });
+  logger.info({ dialects: Object.fromEntries(o.dialects.map((d) => [d.name, d.at])) }, o.dialects.length ? 'compatible dialects mounted' : 'no compatible dialects mounted (OTPD_DIALECTS=none)');
   logger.info({ address, store: o.store.kind, version: VERSION }, 'otpd ready: native API at /v1, docs at /docs');
   return address;
 }

@@ -52,6 +52,22 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('mounts every dialect under its default prefix unless OTPD_DIALECTS says otherwise', () => {
+    const env = (v?: string) => ({ OTPD_SECRET: SECRET, OTPD_DATABASE_URL: freshDb().url, ...(v === undefined ? {} : { OTPD_DIALECTS: v }) });
+    expect(loadConfig(env()).dialects.map((d) => [d.name, d.prefix])).toEqual([
+      ['twilio', '/twilio'], ['d7', '/d7'], ['getotp', '/getotp'], ['eko', '/eko'], ['paytm', '/paytm'], ['snap', '/snap'],
+    ]);
+    expect(loadConfig(env('none')).dialects).toEqual([]);
+    expect(loadConfig(env('twilio=/compat/twilio, d7=:8091')).dialects).toEqual([
+      { name: 'twilio', prefix: '/compat/twilio', port: null },
+      { name: 'd7', prefix: null, port: 8091 },
+    ]);
+    expect(failure(env('twillio')).message).toMatch(/OTPD_DIALECTS: unknown dialect 'twillio'/);
+    expect(failure(env('twilio=/x,d7=/x')).message).toMatch(/same place/);
+    expect(failure(env('twilio=/v1')).message).toMatch(/shadow the native API/);
+    expect(failure(env('twilio=x')).message).toMatch(/NAME=\/path or NAME=:port/);
+  });
+
   it('requires OTPD_SECRET when NODE_ENV=production, and writes no secret file', () => {
     const db = freshDb();
     const e = failure({ NODE_ENV: 'production', OTPD_DATABASE_URL: db.url });

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// The otpd command line: serve, migrate, accounts, keys, signing-keys.
+// The otpd command line: serve, migrate, accounts, keys, credentials, signing-keys.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Accounts } from '../core/accounts.js';
 import { Secrets } from '../core/code.js';
 import { systemClock } from '../core/clock.js';
 import { isOtpError } from '../core/errors.js';
+import { DialectCredentials } from '../dialects/credentials.js';
+import { issueDialectCredentials } from '../dialects/issue.js';
+import { DIALECTS } from '../dialects/registry.js';
+import { DIALECT_NAMES, type DialectName } from '../dialects/names.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createOtpd, openStore, serve, shutdown, VERSION } from '../main.js';
 import { KeyRing } from '../tokens/keys.js';
@@ -21,6 +26,10 @@ Usage:
   otpd keys list [--account NAME]
   otpd keys revoke ID
   otpd signing-keys rotate                     new proof-token signing key; the old one stays in the JWKS
+  otpd credentials create --account NAME --dialect twilio|d7|getotp|eko|paytm|snap [--sandbox] [--public-key FILE]
+                                               credentials in the vendor's own shape; secrets printed once
+  otpd credentials list [--account NAME]
+  otpd credentials revoke ID
 
 Settings come from OTPD_* environment variables; see the README.`;
 
@@ -34,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
         account: { type: 'string' },
         sandbox: { type: 'boolean' },
         'app-name': { type: 'string' },
+        dialect: { type: 'string' },
+        'public-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -63,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
   const store = openStore(config);
   try {
     await store.migrate();
-    const accounts = new Accounts(store, new Secrets(config.secret), systemClock);
+    const secrets = new Secrets(config.secret);
+    const accounts = new Accounts(store, secrets, systemClock);
     switch (`${cmd} ${sub ?? ''}`.trim()) {
       case 'migrate':
         return print(`schema is up to date (${store.kind})`);
@@ -91,6 +103,29 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'keys revoke':
         await accounts.revokeKey(need(rest[0], 'ID'));
+        return print(`revoked ${rest[0]}`);
+      case 'credentials create': {
+        const dialect = need(values.dialect, `--dialect ${DIALECT_NAMES.join('|')}`);
+        const publicKeyPem = values['public-key'] ? readFileSync(values['public-key'], 'utf8') : undefined;
+        const creds = new DialectCredentials(store, secrets, systemClock);
+        const { record, display } = await issueDialectCredentials(store, creds, systemClock, dialect, need(values.account, '--account NAME'), {
+          sandbox: values.sandbox,
+          publicKeyPem,
+        });
+        const width = Math.max(...display.map(([k]) => k.length));
+        print(`created ${record.sandbox ? 'sandbox ' : ''}${DIALECTS[dialect as DialectName].vendor} credentials ${record.id} for account ${values.account} (secrets shown once):`);
+        for (const [k, v] of display) print(`  ${k.padEnd(width)}  ${v}`);
+        return 0;
+      }
+      case 'credentials list': {
+        const acc = values.account ? await accounts.byName(values.account) : null;
+        for (const c of await store.dialects.listCredentials(acc?.id)) {
+          print(`${c.id}  ${c.dialect}  account=${c.accountId}${c.sandbox ? '  sandbox' : ''}  ${c.revokedAt ? 'revoked ' + new Date(c.revokedAt).toISOString() : 'active'}`);
+        }
+        return 0;
+      }
+      case 'credentials revoke':
+        if (!(await store.dialects.revokeCredential(need(rest[0], 'ID'), systemClock.now()))) throw new ConfigError(`no live credentials with id '${rest[0]}'`);
         return print(`revoked ${rest[0]}`);
       case 'signing-keys rotate': {
         const ring = await KeyRing.open(store, new Secrets(config.secret), systemClock, config.tokenAlg);

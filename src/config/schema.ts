@@ -1,4 +1,5 @@
 // Every setting otpd reads, with its default and parser: declared once, validated at start.
+import { DIALECT_NAMES, type DialectName } from '../dialects/names.js';
 import { DEFAULT_POLICY, DEFAULT_TOKEN_TTL_SECONDS, POLICY_BOUNDS } from '../core/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -61,6 +62,17 @@ export interface Config {
   shutdownTimeoutMs: number;
   databasePoolMax: number;
   databaseTimeoutMs: number;
+  /** Compatible dialects to serve and where: under a path prefix of the main port, or at / on a port of their own. */
+  dialects: DialectMountSpec[];
+  signatureWindowSeconds: number;
+}
+
+export interface DialectMountSpec {
+  name: DialectName;
+  /** Path prefix on the main port ('/twilio'); null when `port` is set. */
+  prefix: string | null;
+  /** A port of its own, serving the dialect at '/'. */
+  port: number | null;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -104,6 +116,29 @@ const list =
     if (items.length === 0 || bad.length) throw new ConfigError(`${name} must be a comma-separated list of ${allowed.join(', ')} (got '${raw}')`);
     return items;
   };
+
+/** `name`, `name=/prefix` or `name=:port`, comma-separated; `none` serves no dialect. */
+const dialects: Parser<DialectMountSpec[]> = (raw, name) => {
+  if (raw.trim() === 'none') return [];
+  const out: DialectMountSpec[] = [];
+  for (const item of raw.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [n, where] = item.split('=').map((x) => x.trim()) as [string, string | undefined];
+    if (!(DIALECT_NAMES as readonly string[]).includes(n)) {
+      throw new ConfigError(`${name}: unknown dialect '${n}'; known: ${DIALECT_NAMES.join(', ')} (or 'none')`);
+    }
+    if (out.some((d) => d.name === n)) throw new ConfigError(`${name}: dialect '${n}' is listed twice`);
+    let spec: DialectMountSpec;
+    if (where === undefined) spec = { name: n as DialectName, prefix: `/${n}`, port: null };
+    else if (/^:\d{1,5}$/.test(where) && Number(where.slice(1)) > 0 && Number(where.slice(1)) <= 65535) spec = { name: n as DialectName, prefix: null, port: Number(where.slice(1)) };
+    else if (/^(\/[A-Za-z0-9._~-]+)+$/.test(where)) spec = { name: n as DialectName, prefix: where, port: null };
+    else throw new ConfigError(`${name}: '${item}' must be NAME, NAME=/path or NAME=:port`);
+    const clash = out.find((d) => (spec.prefix !== null && d.prefix === spec.prefix) || (spec.port !== null && d.port === spec.port));
+    if (clash) throw new ConfigError(`${name}: '${n}' and '${clash.name}' are mounted at the same place`);
+    if (spec.prefix === '/v1' || spec.prefix?.startsWith('/v1/') || spec.prefix === '/docs') throw new ConfigError(`${name}: '${item}' would shadow the native API`);
+    out.push(spec);
+  }
+  return out;
+};
 
 const text: Parser<string> = (raw, name) => {
   if (raw.trim() === '') throw new ConfigError(`${name} must not be empty`);
@@ -168,6 +203,8 @@ export const SETTINGS = {
   OTPD_SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', '10000', int(100, 600_000)],
   OTPD_DATABASE_POOL_MAX: ['databasePoolMax', '10', int(1, 1000)],
   OTPD_DATABASE_TIMEOUT_MS: ['databaseTimeoutMs', '5000', int(100, 120_000)],
+  OTPD_DIALECTS: ['dialects', DIALECT_NAMES.join(','), dialects],
+  OTPD_SIGNATURE_WINDOW: ['signatureWindowSeconds', '300', int(5, 3600)],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;
 
 /** Env names that belong to otpd's own tests and tools, not to the server. */

@@ -33,7 +33,8 @@ export interface AppDeps {
   version: string;
 }
 
-export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
+/** A Fastify instance with otpd's common plumbing: strict validation, body limit, one log line and a metric per request. */
+export function baseFastify(d: Pick<AppDeps, 'logger' | 'metrics' | 'bodyLimit'>): FastifyInstance {
   const app = Fastify({
     loggerInstance: d.logger as FastifyBaseLogger,
     // One line per request (below) instead of Fastify's two; headers (and so API keys) are never logged.
@@ -42,15 +43,19 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
-
-  // JSON only: a text/plain body (fetch's default for a bare string) gets 415, not a confusing 400.
+  // JSON only unless a binding says otherwise: a text/plain body (fetch's default for a bare string) gets 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
-  app.setNotFoundHandler((req, reply) => sendProblem(new OtpError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply));
   app.addHook('onResponse', async (req, reply) => {
     d.metrics.httpResponses.inc({ class: `${Math.floor(reply.statusCode / 100)}xx` });
     req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
+  return app as unknown as FastifyInstance;
+}
+
+export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
+  const app = baseFastify(d);
+  app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
+  app.setNotFoundHandler((req, reply) => sendProblem(new OtpError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply));
 
   await app.register(swagger, {
     openapi: {

@@ -3,11 +3,11 @@
 import type { Account, ApiKeyRecord, Channel, CodeType, SendRecord, SendStatus, TemplateRecord, VerificationRecord, VerificationStatus } from '../core/types.js';
 import type { SigningKeyRecord } from './types.js';
 
-type Num = number | string;
-type Bool = number | boolean;
-const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: Num | null): number | null => (v === null ? null : num(v));
-const bool = (v: Bool): boolean => v === true || v === 1;
+export type Num = number | string;
+export type Bool = number | boolean;
+export const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
+export const numOrNull = (v: Num | null): number | null => (v === null ? null : num(v));
+export const bool = (v: Bool): boolean => v === true || v === 1;
 
 export interface VerificationRow {
   id: string;

@@ -1,6 +1,8 @@
 // The store contract: atomic primitives the engine composes; one folder per backend implements it.
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, Transition, VerificationRecord } from '../core/types.js';
 
+import type { DialectStore } from './dialect-types.js';
+
 export type { Transition } from '../core/types.js';
 
 export interface NewSend {
@@ -49,6 +51,8 @@ export interface SigningKeyRecord {
 
 export interface Store {
   readonly kind: string;
+  /** Credentials and state of the compatible dialects. */
+  readonly dialects: DialectStore;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
+import { issueDialectCredentials } from '../../src/dialects/issue.js';
 import { loadConfig } from '../../src/config/load.js';
 import { bootstrap, createOtpd, type Otpd } from '../../src/main.js';
 
@@ -34,6 +35,8 @@ export interface TestServer {
   consoleOut: Capture;
   /** fetch against the server with JSON body and a bearer key (the live key unless given). */
   req(method: string, path: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<TestResponse>;
+  /** Issues a dialect's vendor-shaped credentials for the default account, as `otpd credentials create` does; `display` maps label -> value. */
+  credentials(dialect: string, opts?: { sandbox?: boolean; publicKeyPem?: string; account?: string }): Promise<{ id: string; display: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
   const { key: sandboxKey } = await otpd.accounts.createKey('default', { sandbox: true });
   otpd.worker.start();
   const url = await otpd.app.listen({ host: '127.0.0.1', port: 0 });
+  for (const d of otpd.dialects) if (d.server) await d.server.listen({ host: '127.0.0.1', port: d.port! });
 
   const req: TestServer['req'] = async (method, path, body, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -103,6 +107,10 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     logs,
     consoleOut,
     req,
+    async credentials(dialect, opts = {}) {
+      const issued = await issueDialectCredentials(otpd.store, otpd.dialectCredentials, o.clock ?? systemClock, dialect, opts.account ?? 'default', opts);
+      return { id: issued.record.id, display: Object.fromEntries(issued.display) };
+    },
     async close() {
       await otpd.close();
       if (!o.dir) rmSync(dir, { recursive: true, force: true });

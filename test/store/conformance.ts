@@ -240,5 +240,42 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
         ['b', 'previous'],
       ]);
     });
+
+    it('stores dialect credentials: found by dialect and lookup while live, gone once revoked', async () => {
+      const c = {
+        id: newId('cred', T0), accountId, dialect: 'twilio', lookup: 'AC123', secretHash: Buffer.alloc(32, 1), secretSealed: null,
+        extra: { note: 'x' }, sandbox: true, createdAt: T0, revokedAt: null,
+      };
+      await store.dialects.createCredential(c);
+      expect(await store.dialects.findCredential('twilio', 'AC123')).toEqual(c);
+      expect(await store.dialects.findCredential('d7', 'AC123')).toBeNull();
+      await expect(store.dialects.createCredential({ ...c, id: newId('cred', T0) })).rejects.toThrow();
+      expect((await store.dialects.listCredentials(accountId)).map((x) => x.id)).toEqual([c.id]);
+      expect(await store.dialects.revokeCredential(c.id, T0 + 1)).toBe(true);
+      expect(await store.dialects.revokeCredential(c.id, T0 + 2)).toBe(false);
+      expect(await store.dialects.findCredential('twilio', 'AC123')).toBeNull();
+    });
+
+    it('keeps dialect state: insert-if-absent refuses a live duplicate, replaces a dead one, take spends once', async () => {
+      const e = { dialect: 'snap', accountId, kind: 'external-id', key: 'X1', value: 'v1', expiresAt: T0 + 1000 };
+      expect(await store.dialects.putStateIfAbsent(e, T0)).toBe(true);
+      const racers = await Promise.all([1, 2, 3].map((i) => store.dialects.putStateIfAbsent({ ...e, value: `v${i + 1}` }, T0 + 10)));
+      expect(racers).toEqual([false, false, false]);
+      expect((await store.dialects.getState('snap', accountId, 'external-id', 'X1', T0 + 10))?.value).toBe('v1');
+      // Dead at T0 + 1000: invisible, and replaceable.
+      expect(await store.dialects.getState('snap', accountId, 'external-id', 'X1', T0 + 1000)).toBeNull();
+      expect(await store.dialects.putStateIfAbsent({ ...e, value: 'v9', expiresAt: T0 + 5000 }, T0 + 1000)).toBe(true);
+      expect((await store.dialects.getState('snap', accountId, 'external-id', 'X1', T0 + 1001))?.value).toBe('v9');
+      // Another account's entry under the same key is separate.
+      expect(await store.dialects.getState('snap', 'acc_other', 'external-id', 'X1', T0 + 1001)).toBeNull();
+      await store.dialects.putState({ ...e, kind: 'service', key: 'VA1', value: '{"n":1}', expiresAt: null });
+      await store.dialects.putState({ ...e, kind: 'service', key: 'VA1', value: '{"n":2}', expiresAt: null });
+      expect((await store.dialects.getState('snap', accountId, 'service', 'VA1', T0 + 10 ** 12))?.value).toBe('{"n":2}');
+      const taken = await Promise.all([1, 2].map(() => store.dialects.takeState('snap', accountId, 'external-id', 'X1', T0 + 1001)));
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      await store.dialects.putState({ ...e, key: 'old', expiresAt: T0 });
+      expect(await store.dialects.purgeState(T0 + 10_000, 100)).toBe(1);
+      expect(await store.dialects.getState('snap', accountId, 'service', 'VA1', T0)).not.toBeNull();
+    });
   });
 }

@@ -92,4 +92,29 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX verifications_expiry ON verifications (expires_at);
   `,
+  `
+  CREATE TABLE dialect_credentials (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id),
+    dialect text NOT NULL,
+    lookup text NOT NULL,
+    secret_hash bytea,
+    secret_sealed bytea,
+    extra text NOT NULL,
+    sandbox boolean NOT NULL,
+    created_at bigint NOT NULL,
+    revoked_at bigint
+  );
+  CREATE UNIQUE INDEX dialect_credentials_lookup ON dialect_credentials (dialect, lookup);
+  CREATE TABLE dialect_state (
+    dialect text NOT NULL,
+    account_id text NOT NULL,
+    kind text NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    expires_at bigint,
+    PRIMARY KEY (dialect, account_id, kind, key)
+  );
+  CREATE INDEX dialect_state_expiry ON dialect_state (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

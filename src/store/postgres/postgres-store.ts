@@ -4,6 +4,7 @@ import { OtpError } from '../../core/errors.js';
 import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import { PostgresDialectStore } from './dialect-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 type Q = pg.Pool | pg.PoolClient;
@@ -25,6 +26,7 @@ export interface PostgresOptions {
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
+  readonly dialects: PostgresDialectStore;
   private readonly pool: pg.Pool;
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -39,6 +41,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    this.dialects = new PostgresDialectStore((sql, params) => this.q(sql, params));
   }
 
   private async q<T = Row>(sql: string, params: unknown[] = [], c: Q = this.pool): Promise<T[]> {

@@ -93,4 +93,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Housekeeping deletes by expiry, oldest first.
   CREATE INDEX verifications_expiry ON verifications(expires_at);
   `,
+  `
+  -- Compatible dialects: vendor-shaped credentials, and small keyed state (services, bindings, nonces).
+  CREATE TABLE dialect_credentials (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    dialect TEXT NOT NULL,
+    lookup TEXT NOT NULL,
+    secret_hash BLOB,
+    secret_sealed BLOB,
+    extra TEXT NOT NULL,
+    sandbox INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE UNIQUE INDEX dialect_credentials_lookup ON dialect_credentials(dialect, lookup);
+  CREATE TABLE dialect_state (
+    dialect TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (dialect, account_id, kind, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX dialect_state_expiry ON dialect_state(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

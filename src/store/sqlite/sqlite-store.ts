@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import { SqliteDialectStore } from './dialect-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 
@@ -12,6 +13,7 @@ type Stmt = Database.Statement;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+  readonly dialects: SqliteDialectStore;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
   private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     this.claimTxn = this.db.transaction(this.claimTx);
     this.attemptTxn = this.db.transaction(this.attemptTx);
     this.purgeTxn = this.db.transaction(this.purgeTx);
+    this.dialects = new SqliteDialectStore((sql) => this.s(sql));
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
