@@ -7,6 +7,7 @@ import { Accounts, DEFAULT_ACCOUNT } from './core/accounts.js';
 import { Secrets } from './core/code.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine.js';
+import { EventBus } from './core/events.js';
 import { DEFAULT_POLICY } from './core/policy.js';
 import { TemplateCatalog } from './core/template-catalog.js';
 import { sqlitePath, type Config } from './config/load.js';
@@ -56,6 +57,8 @@ export interface Otpd {
   /** The compatible dialects served, and where. */
   dialects: MountedDialect[];
   dialectCredentials: DialectCredentials;
+  /** Lifecycle events of every verification this node changes. */
+  events: EventBus;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -83,6 +86,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   const store = openStore(config);
   await store.migrate();
   const metrics = new Metrics();
+  const bus = new EventBus((e, ev) => logger.error({ err: e, event: ev.type, verification_id: ev.verification.id }, 'event listener failed'));
 
   // Receipts can arrive as soon as a provider binds, before the worker exists: relay them late.
   let onReceipt: ReceiptSink = () => undefined;
@@ -95,6 +99,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     // twice its timeout), or another node could take the send over and deliver it twice.
     leaseMs: Math.max(DEFAULT_WORKER_OPTIONS.leaseMs, 6 * config.providerTimeoutMs + 10_000),
     ...o.worker,
+    bus,
     events: {
       attempt: (channel, provider, result, seconds) => {
         metrics.providerAttempts.inc({ channel, provider, result });
@@ -125,6 +130,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     channels,
     tokens,
     policy,
+    bus,
     events: {
       created: (channel) => metrics.created.inc({ channel }),
       checked: (reason) => metrics.checked.inc({ reason }),
@@ -150,7 +156,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   const dialects = await mountDialects(
     app,
     config.dialects,
-    { engine, store, secrets, clock, logger, credentials: dialectCredentials, signatureWindowMs: config.signatureWindowSeconds * 1000 },
+    { engine, store, secrets, clock, logger, events: bus, credentials: dialectCredentials, signatureWindowMs: config.signatureWindowSeconds * 1000 },
     { metrics, bodyLimit: config.bodyLimitBytes },
   );
 
@@ -168,6 +174,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     channels: channelSetup,
     dialects,
     dialectCredentials,
+    events: bus,
     logger,
     async close() {
       housekeeping.stop();

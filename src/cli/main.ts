@@ -108,12 +108,13 @@ async function main(argv: string[]): Promise<number> {
         const dialect = need(values.dialect, `--dialect ${DIALECT_NAMES.join('|')}`);
         const publicKeyPem = values['public-key'] ? readFileSync(values['public-key'], 'utf8') : undefined;
         const creds = new DialectCredentials(store, secrets, systemClock);
-        const { record, display } = await issueDialectCredentials(store, creds, systemClock, dialect, need(values.account, '--account NAME'), {
+        const { records, display } = await issueDialectCredentials(store, creds, systemClock, dialect, need(values.account, '--account NAME'), {
           sandbox: values.sandbox,
           publicKeyPem,
         });
         const width = Math.max(...display.map(([k]) => k.length));
-        print(`created ${record.sandbox ? 'sandbox ' : ''}${DIALECTS[dialect as DialectName].vendor} credentials ${record.id} for account ${values.account} (secrets shown once):`);
+        const ids = records.map((r) => r.id).join(', ');
+        print(`created ${values.sandbox ? 'sandbox ' : ''}${DIALECTS[dialect as DialectName].vendor} credentials ${ids} for account ${values.account} (secrets shown once):`);
         for (const [k, v] of display) print(`  ${k.padEnd(width)}  ${v}`);
         return 0;
       }

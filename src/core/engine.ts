@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { generateCode, type Secrets } from './code.js';
 import type { Clock } from './clock.js';
 import { OtpError } from './errors.js';
+import type { EventBus, EventType } from './events.js';
 import { newId } from './ids.js';
 import { DEFAULT_POLICY, IDEMPOTENCY_TTL_MS, type VerificationPolicy } from './policy.js';
 import { normaliseAnyRecipient, normaliseRecipient } from './recipient.js';
@@ -29,6 +30,12 @@ export interface CreateInput {
   sender?: string;
   reference?: string;
   metadata?: Record<string, string>;
+  /** Names the app in the message instead of the account's app name. */
+  appName?: string;
+  /** A message body for this verification only; must contain {code}. */
+  message?: string;
+  /** Opaque JSON echoed in event webhooks. */
+  payload?: unknown;
 }
 
 export interface VerificationResult {
@@ -72,6 +79,8 @@ export interface EngineDeps {
   tokens: TokenIssuer;
   policy?: VerificationPolicy;
   events?: EngineEvents;
+  /** Lifecycle events (created, approved, canceled, max attempts) for webhooks and dialects. */
+  bus?: EventBus;
 }
 
 export class Engine {
@@ -119,6 +128,7 @@ export class Engine {
       const res: InsertResult = await this.store.insertVerification(record, send, now, idem);
       if (res.kind === 'created') {
         this.events.created?.(input.channel);
+        this.publish('verification.created', res.record, now);
         if (!caller.sandbox) this.events.queued?.();
         // The code is at hand: no need to open the sealed copy for a sandbox caller.
         return { record: res.record, sends: res.sends, ...(caller.sandbox ? { code } : {}) };
@@ -170,7 +180,9 @@ export class Engine {
     if (!current) throw notFound();
     const now = this.clock.now();
     if (current.status === 'pending' && now < current.expiresAt) {
-      if (!(await this.store.finish(id, 'canceled', now))) {
+      if (await this.store.finish(id, 'canceled', now)) {
+        this.publish('verification.canceled', { ...current, status: 'canceled', codeSealed: null, updatedAt: now }, now);
+      } else {
         const after = await this.store.getVerification(caller.account.id, id);
         if (after?.status !== 'canceled') {
           throw new OtpError('verification_not_pending', `This verification is ${after?.status ?? 'gone'} and can no longer be canceled.`);
@@ -188,6 +200,7 @@ export class Engine {
     const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)));
     if (!res.record) throw notFound();
     if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
+    if (res.transition) this.publish(`verification.${res.transition}`, res.record, now);
     if (res.transition !== 'approved') return this.result(res.record, 'incorrect_code');
     const r = res.record;
     const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
@@ -201,6 +214,10 @@ export class Engine {
     const latest = await this.store.findLatestForRecipient(caller.account.id, to);
     if (!latest) throw new OtpError('not_found', 'No verification exists for this recipient.');
     return this.check(caller, latest.id, code);
+  }
+
+  private publish(type: EventType, verification: VerificationRecord, at: number): void {
+    this.deps.bus?.emit({ type, at, verification });
   }
 
   private result(r: VerificationRecord, reason: CheckReason): CheckResult {
@@ -257,6 +274,9 @@ export class Engine {
       reference: input.reference ?? null,
       metadata: input.metadata ?? null,
       sandbox: caller.sandbox,
+      appName: input.appName ?? null,
+      message: input.message ?? null,
+      payload: input.payload ?? null,
     };
   }
 

@@ -46,6 +46,12 @@ export interface VerificationRecord {
   reference: string | null;
   metadata: Record<string, string> | null;
   sandbox: boolean;
+  /** The app name the message names, when the create call overrode the account's (Twilio's CustomFriendlyName). */
+  appName: string | null;
+  /** A message body for this verification only, with {code} (and optionally {app}, {minutes}). */
+  message: string | null;
+  /** Opaque JSON the create call supplied; echoed in event webhooks, never interpreted. */
+  payload: unknown;
 }
 
 /** One send of a verification's code: the outbox row and the delivery log at once. */

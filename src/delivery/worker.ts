@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import { effectiveStatus } from '../core/verification.js';
+import type { EventBus } from '../core/events.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import { DeliveryError } from '../channels/types.js';
 import type { DeliveryJob, Store } from '../store/types.js';
@@ -16,6 +17,8 @@ export interface WorkerOptions {
   batchSize: number;
   pollMs: number;
   events?: DeliveryEvents;
+  /** Lifecycle events: delivered (a provider accepted the message) and delivery_failed (given up for good). */
+  bus?: EventBus;
 }
 
 /** What the worker reports for metrics; it never waits on these. */
@@ -109,7 +112,9 @@ export class DeliveryWorker {
     }
     const code = this.secrets.open(v.codeSealed);
     const body = await renderMessage(this.store, account, v, code);
-    const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
+    // A per-verification app name (Twilio's CustomFriendlyName) reaches every channel's wording.
+    const named = v.appName ? { ...account, appName: v.appName } : account;
+    const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account: named, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
     let lastError = 'no provider configured for this channel';
     let lastProvider: string | null = null;
     let permanent = true;
@@ -129,7 +134,10 @@ export class DeliveryWorker {
         if (before !== 'closed') this.opts.events?.circuit?.(provider.name, circuit.state);
         this.opts.events?.attempt?.(send.channel, provider.name, 'sent', (performance.now() - started) / 1000);
         // Earlier providers that failed over stay on the record.
-        await this.store.updateSend(send.id, res.status, this.clock.now(), { provider: provider.name, error: errors.length ? errors.join('; ') : null });
+        const at = this.clock.now();
+        const error = errors.length ? errors.join('; ') : null;
+        await this.store.updateSend(send.id, res.status, at, { provider: provider.name, error });
+        this.opts.bus?.emit({ type: 'verification.delivered', at, verification: v, send: { id: send.id, channel: send.channel, provider: provider.name, status: res.status, error } });
         this.log.info({ ...logCtx, provider: provider.name }, 'code delivered');
         return this.outcome(send.channel, res.status);
       } catch (e) {
@@ -154,7 +162,10 @@ export class DeliveryWorker {
       await this.store.updateSend(send.id, 'queued', this.clock.now(), { provider: lastProvider, error, retryAt });
       return this.outcome(send.channel, 'retry');
     }
-    await this.store.updateSend(send.id, permanent ? 'undeliverable' : 'failed', this.clock.now(), { provider: lastProvider, error });
+    const at = this.clock.now();
+    const status = permanent ? 'undeliverable' : 'failed';
+    await this.store.updateSend(send.id, status, at, { provider: lastProvider, error });
+    this.opts.bus?.emit({ type: 'verification.delivery_failed', at, verification: v, send: { id: send.id, channel: send.channel, provider: lastProvider, status, error } });
     this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
     await this.failIfNothingLeft(v.id);
   }

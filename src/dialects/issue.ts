@@ -21,6 +21,6 @@ export async function issueDialectCredentials(
   const account = await store.findAccountByName(accountName);
   if (!account) throw new OtpError('not_found', `No account named '${accountName}'.`);
   const issued = DIALECTS[dialect as DialectName].issueCredentials({ account, sandbox: opts.sandbox ?? false, publicKeyPem: opts.publicKeyPem, now: clock.now() }, creds);
-  await store.dialects.createCredential(issued.record);
+  for (const r of issued.records) await store.dialects.createCredential(r);
   return issued;
 }

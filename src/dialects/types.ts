@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Engine } from '../core/engine.js';
+import type { EventBus } from '../core/events.js';
 import type { Account } from '../core/types.js';
 import type { DialectCredential } from '../store/dialect-types.js';
 import type { Store } from '../store/types.js';
@@ -21,6 +22,8 @@ export interface DialectContext {
   clock: Clock;
   logger: Logger;
   credentials: DialectCredentials;
+  /** Lifecycle events of verifications this node changes (created, delivered, delivery_failed, approved, …). */
+  events: EventBus;
   /** Allowed clock skew, either way, for a signed request's timestamp. */
   signatureWindowMs: number;
   /** The mount point as clients see it: '/twilio', or '' when served at / on a port of its own. */
@@ -36,8 +39,8 @@ export interface CredentialOptions {
 }
 
 export interface IssuedCredentials {
-  /** Stored: secrets hashed or sealed, never in clear. */
-  record: DialectCredential;
+  /** Stored: secrets hashed or sealed, never in clear. Usually one; Twilio issues an Account SID and an API key pair. */
+  records: DialectCredential[];
   /** Printed once, labelled the way the vendor's dashboard labels them. */
   display: Array<[label: string, value: string]>;
 }

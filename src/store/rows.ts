@@ -33,6 +33,9 @@ export interface VerificationRow {
   reference: string | null;
   metadata: string | Record<string, string> | null;
   sandbox: Bool;
+  app_name: string | null;
+  message: string | null;
+  payload: string | null;
 }
 
 export function toVerification(r: VerificationRow): VerificationRecord {
@@ -60,6 +63,9 @@ export function toVerification(r: VerificationRow): VerificationRecord {
     reference: r.reference,
     metadata: r.metadata === null ? null : typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Record<string, string>) : r.metadata,
     sandbox: bool(r.sandbox),
+    appName: r.app_name ?? null,
+    message: r.message ?? null,
+    payload: r.payload === null || r.payload === undefined ? null : (JSON.parse(r.payload) as unknown),
   };
 }
 
@@ -88,6 +94,9 @@ export function fromVerification(v: VerificationRecord): VerificationRow {
     reference: v.reference,
     metadata: v.metadata === null ? null : JSON.stringify(v.metadata),
     sandbox: v.sandbox ? 1 : 0,
+    app_name: v.appName,
+    message: v.message,
+    payload: v.payload === null || v.payload === undefined ? null : JSON.stringify(v.payload),
   };
 }
 

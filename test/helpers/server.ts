@@ -36,7 +36,7 @@ export interface TestServer {
   /** fetch against the server with JSON body and a bearer key (the live key unless given). */
   req(method: string, path: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<TestResponse>;
   /** Issues a dialect's vendor-shaped credentials for the default account, as `otpd credentials create` does; `display` maps label -> value. */
-  credentials(dialect: string, opts?: { sandbox?: boolean; publicKeyPem?: string; account?: string }): Promise<{ id: string; display: Record<string, string> }>;
+  credentials(dialect: string, opts?: { sandbox?: boolean; publicKeyPem?: string; account?: string }): Promise<{ ids: string[]; display: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     req,
     async credentials(dialect, opts = {}) {
       const issued = await issueDialectCredentials(otpd.store, otpd.dialectCredentials, o.clock ?? systemClock, dialect, opts.account ?? 'default', opts);
-      return { id: issued.record.id, display: Object.fromEntries(issued.display) };
+      return { ids: issued.records.map((r) => r.id), display: Object.fromEntries(issued.display) };
     },
     async close() {
       await otpd.close();

@@ -47,6 +47,9 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       reference: 'ref-1',
       metadata: { a: 'b' },
       sandbox: false,
+      appName: null,
+      message: null,
+      payload: { nested: [1, 'two'] },
       ...over,
     });
 

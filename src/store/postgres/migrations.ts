@@ -93,6 +93,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX verifications_expiry ON verifications (expires_at);
   `,
   `
+  ALTER TABLE verifications ADD COLUMN app_name text;
+  ALTER TABLE verifications ADD COLUMN message text;
+  ALTER TABLE verifications ADD COLUMN payload text;
   CREATE TABLE dialect_credentials (
     id text PRIMARY KEY,
     account_id text NOT NULL REFERENCES accounts(id),

@@ -13,7 +13,7 @@ type Row = Record<string, unknown>;
 /** Arbitrary constant naming otpd's migration lock. */
 const MIGRATION_LOCK = 0x6f747064;
 const V_COLS =
-  'id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox';
+  'id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox, app_name, message, payload';
 
 export interface PostgresOptions {
   /** Schema to work in (search_path); tests use one per run. */
@@ -203,16 +203,16 @@ export class PostgresStore implements Store {
           // One round trip for the verification and its first send (the outbox row), which it returns.
           const { rows: sendRows } = await c.query<SendRow>(
             `WITH v AS (
-               INSERT INTO verifications (${V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+               INSERT INTO verifications (${V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
                RETURNING id
              )
              INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at)
-             SELECT v.id, $24, NULL, $25, 0, $26, 0, $26, $26 FROM v
+             SELECT v.id, $27, NULL, $28, 0, $29, 0, $29, $29 FROM v
              RETURNING *`,
             [
               r.id, r.account_id, r.to_addr, r.channel, r.status, r.code_hash, r.code_sealed, r.code_type, r.code_length, r.attempts, r.max_attempts,
               r.send_count, r.max_sends, r.last_sent_at, r.created_at, r.updated_at, r.expires_at, r.locale, r.template_id, r.sender, r.reference,
-              v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox, send.channel, send.status, now,
+              v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox, r.app_name, r.message, r.payload, send.channel, send.status, now,
             ],
           );
           await this.insertIdempotency(c, v.accountId, idem, v.id);

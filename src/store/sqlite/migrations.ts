@@ -94,6 +94,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX verifications_expiry ON verifications(expires_at);
   `,
   `
+  -- Per-verification overrides the dialects (and the native API) can pass at create.
+  ALTER TABLE verifications ADD COLUMN app_name TEXT;
+  ALTER TABLE verifications ADD COLUMN message TEXT;
+  ALTER TABLE verifications ADD COLUMN payload TEXT;
   -- Compatible dialects: vendor-shaped credentials, and small keyed state (services, bindings, nonces).
   CREATE TABLE dialect_credentials (
     id TEXT PRIMARY KEY,

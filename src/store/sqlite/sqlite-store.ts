@@ -165,9 +165,9 @@ export class SqliteStore implements Store {
     const row = fromVerification(v);
     this.s(
       `INSERT INTO verifications (id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts,
-        send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox)
+        send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox, app_name, message, payload)
        VALUES (@id, @account_id, @to_addr, @channel, @status, @code_hash, @code_sealed, @code_type, @code_length, @attempts, @max_attempts,
-        @send_count, @max_sends, @last_sent_at, @created_at, @updated_at, @expires_at, @locale, @template_id, @sender, @reference, @metadata, @sandbox)`,
+        @send_count, @max_sends, @last_sent_at, @created_at, @updated_at, @expires_at, @locale, @template_id, @sender, @reference, @metadata, @sandbox, @app_name, @message, @payload)`,
     ).run(row);
     // A new verification has exactly one send: the one just inserted, no need to read it back.
     const first = this.insertSend(v.id, send, now);
