@@ -9,6 +9,12 @@ export const ERROR_CODES = [
   'unauthorized',
   'resend_cooldown',
   'max_sends_reached',
+  /** A rate limit or abuse guard tripped; `retryAfter` says when to try again. */
+  'rate_limited',
+  /** The recipient's country or number type is not allowed for this account and channel. */
+  'geo_not_allowed',
+  /** The credentials are valid but lack the scope this call needs. */
+  'forbidden',
   'verification_not_pending',
   'template_missing_code',
   'idempotency_key_reused',
