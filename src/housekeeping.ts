@@ -1,6 +1,7 @@
 // Periodic upkeep on every node: purge old verifications, idempotency keys and spent dialect state in bounded batches, pick up rotated signing keys.
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.js';
+import type { EventBus } from './core/events.js';
 import type { Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
 
@@ -16,6 +17,8 @@ export class Housekeeping {
     /** Verifications are kept this long after they expire. */
     private readonly retentionMs: number,
     private readonly ring?: KeyRing,
+    /** Where expiries found by the sweep are announced. */
+    private readonly bus?: EventBus,
   ) {}
 
   start(): void {
@@ -29,12 +32,20 @@ export class Housekeeping {
   }
 
   /** One pass. Batches keep each delete short, so requests never wait long behind it. */
-  async run(): Promise<{ verifications: number; idempotencyKeys: number; dialectState: number }> {
-    const out = { verifications: 0, idempotencyKeys: 0, dialectState: 0 };
+  async run(): Promise<{ expired: number; verifications: number; idempotencyKeys: number; dialectState: number; webhookDeliveries: number }> {
+    const out = { expired: 0, verifications: 0, idempotencyKeys: 0, dialectState: 0, webhookDeliveries: 0 };
     try {
+      // Expiry is lazy on the request path; the sweep makes it a recorded transition, announced once.
+      out.expired = await this.drain(async (limit) => {
+        const now = this.clock.now();
+        const rows = await this.store.webhooks.expireDue(now, limit);
+        for (const v of rows) this.bus?.emit({ type: 'verification.expired', at: now, verification: v });
+        return rows.length;
+      });
       out.verifications = await this.drain((limit) => this.store.purgeVerifications(this.clock.now() - this.retentionMs, limit));
       out.idempotencyKeys = await this.drain((limit) => this.store.purgeIdempotency(this.clock.now(), limit));
       out.dialectState = await this.drain((limit) => this.store.dialects.purgeState(this.clock.now(), limit));
+      out.webhookDeliveries = await this.drain((limit) => this.store.webhooks.purgeDeliveries(this.clock.now() - this.retentionMs, limit));
       await this.ring?.reload();
       if (out.verifications > 0) this.log.info(out, 'housekeeping purged old records');
     } catch (e) {

@@ -17,6 +17,9 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './de
 import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './metrics.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookRecorder } from './webhooks/recorder.js';
+import { Subscriptions } from './webhooks/subscriptions.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -59,6 +62,8 @@ export interface Otpd {
   dialectCredentials: DialectCredentials;
   /** Lifecycle events of every verification this node changes. */
   events: EventBus;
+  /** Delivers queued event webhooks. */
+  webhooks: WebhookDispatcher;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -138,6 +143,15 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     },
   });
   const accounts = new Accounts(store, secrets, clock);
+  const dispatcher = new WebhookDispatcher(store, secrets, clock, logger, {
+    timeoutMs: config.webhookTimeoutMs,
+    pollMs: o.worker?.pollMs ?? 1_000,
+    leaseMs: config.webhookTimeoutMs * 2 + 5_000,
+    batchSize: 50,
+    onAttempt: (type, result) => metrics.webhookAttempts.inc({ type, result }),
+  });
+  const recorder = new WebhookRecorder(store, clock, logger, () => dispatcher.wake());
+  recorder.attach(bus);
   const app = await buildApp({
     store,
     engine,
@@ -150,6 +164,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     logger,
     bodyLimit: config.bodyLimitBytes,
     version: VERSION,
+    subscriptions: new Subscriptions(store, secrets, clock, recorder),
   });
 
   const dialectCredentials = new DialectCredentials(store, secrets, clock);
@@ -160,7 +175,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     { metrics, bodyLimit: config.bodyLimitBytes },
   );
 
-  const housekeeping = new Housekeeping(store, clock, logger, config.retentionDays * 86_400_000, ring);
+  const housekeeping = new Housekeeping(store, clock, logger, config.retentionDays * 86_400_000, ring, bus);
 
   return {
     config,
@@ -175,11 +190,13 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     dialects,
     dialectCredentials,
     events: bus,
+    webhooks: dispatcher,
     logger,
     async close() {
       housekeeping.stop();
       await Promise.all([app.close(), ...dialects.map((d) => d.server?.close())]);
-      await worker.stop();
+      await Promise.all([worker.stop(), dispatcher.stop()]);
+      recorder.detach();
       await channelSetup.close();
       await store.close();
     },
@@ -212,6 +229,7 @@ export async function serve(o: Otpd): Promise<string> {
   logger.info({ providers: o.channels.summary }, 'delivery providers per channel (in failover order)');
   await bootstrap(o);
   o.worker.start();
+  o.webhooks.start();
   o.housekeeping.start();
   const address = await o.app.listen({ host: config.host, port: config.port });
   for (const d of o.dialects) if (d.server) await d.server.listen({ host: config.host, port: d.port! });

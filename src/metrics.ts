@@ -30,6 +30,12 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly webhookAttempts = new Counter({
+    name: 'otpd_event_webhook_attempts_total',
+    help: 'Event webhook POSTs by event type and result: delivered, retry (queued again) or failed (given up)',
+    labelNames: ['type', 'result'],
+    registers: [this.registry],
+  });
   readonly httpResponses = new Counter({ name: 'otpd_http_responses_total', help: 'HTTP responses by status class', labelNames: ['class'], registers: [this.registry] });
 
   constructor() {

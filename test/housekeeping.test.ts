@@ -20,11 +20,11 @@ describe('housekeeping', () => {
     expect(idem.status).toBe(201);
 
     clock.advance(6 * DAY);
-    expect(await s.otpd.housekeeping.run()).toEqual({ verifications: 0, idempotencyKeys: 1, dialectState: 0 });
+    expect(await s.otpd.housekeeping.run()).toEqual({ expired: 2, verifications: 0, idempotencyKeys: 1, dialectState: 0, webhookDeliveries: 0 });
     expect((await s.req('GET', `/v1/verifications/${id}`, undefined, { key: s.sandboxKey })).status).toBe(200);
 
     clock.advance(2 * DAY);
-    expect(await s.otpd.housekeeping.run()).toEqual({ verifications: 2, idempotencyKeys: 0, dialectState: 0 });
+    expect(await s.otpd.housekeeping.run()).toEqual({ expired: 0, verifications: 2, idempotencyKeys: 0, dialectState: 0, webhookDeliveries: 0 });
     expect((await s.req('GET', `/v1/verifications/${id}`, undefined, { key: s.sandboxKey })).status).toBe(404);
   });
 });

@@ -11,6 +11,9 @@ import type { Account, Channel, CheckReason, CodeType, SendRecord, VerificationR
 import { attemptsRemaining, decideCheck, reasonNotCheckable, resendRefusal } from './verification.js';
 import type { IdempotencyInput, InsertResult, NewSend, Store } from '../store/types.js';
 
+/** The largest `payload` a verification carries (it is stored and echoed in every event). */
+export const MAX_PAYLOAD_BYTES = 4096;
+
 /** Who is calling: the account and whether its key is a sandbox key. */
 export interface Caller {
   account: Account;
@@ -112,6 +115,11 @@ export class Engine {
         fields: [{ field: 'code_length', detail: 'must be omitted when code is given' }],
       });
     }
+    if (input.payload !== undefined && JSON.stringify(input.payload).length > MAX_PAYLOAD_BYTES) {
+      throw new OtpError('invalid_request', `\`payload\` must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON.`, {
+        fields: [{ field: 'payload', detail: `larger than ${MAX_PAYLOAD_BYTES} bytes` }],
+      });
+    }
     if (input.templateId !== undefined) await this.requireTemplate(accountId, input.templateId, input.channel);
 
     const now = this.clock.now();
@@ -126,6 +134,7 @@ export class Engine {
       record.codeHash = this.secrets.hashCode(record.id, code);
       record.codeSealed = this.secrets.seal(code);
       const res: InsertResult = await this.store.insertVerification(record, send, now, idem);
+      if (res.kind !== 'idempotent_replay') for (const x of res.expired ?? []) this.publish('verification.expired', x, now);
       if (res.kind === 'created') {
         this.events.created?.(input.channel);
         this.publish('verification.created', res.record, now);

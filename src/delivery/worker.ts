@@ -9,6 +9,7 @@ import { DeliveryError } from '../channels/types.js';
 import type { DeliveryJob, Store } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { Circuit, type CircuitState } from './circuit.js';
+import { PollLoop } from './poll-loop.js';
 import { renderMessage } from './render.js';
 
 export interface WorkerOptions {
@@ -34,11 +35,7 @@ export interface DeliveryEvents {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
 
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private again = false;
-  private stopped = false;
-  private draining: Promise<void> = Promise.resolve();
+  private readonly loop: PollLoop;
   private readonly circuits = new Map<string, Circuit>();
 
   constructor(
@@ -48,54 +45,32 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly opts: WorkerOptions = DEFAULT_WORKER_OPTIONS,
-  ) {}
+  ) {
+    this.loop = new PollLoop('delivery worker', opts.pollMs, () => this.step(), log);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Drain soon: called when a send was queued, so delivery does not wait for the next poll. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.draining;
+    await this.loop.stop();
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.draining = this.drain();
-    }, ms);
-    this.timer.unref();
-  }
-
-  /** Delivers every due send, batch by batch, then sleeps until the next poll. */
+  /** Delivers every due send, batch by batch. */
   async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
-        await Promise.all(jobs.map((j) => this.deliver(j)));
-        if (jobs.length === this.opts.batchSize) this.again = true;
-      } while (this.again && !this.stopped);
-    } catch (e) {
-      this.log.error({ err: e }, 'delivery worker: drain failed');
-    } finally {
-      this.running = false;
-      this.schedule(this.opts.pollMs);
-    }
+    await this.loop.drain();
+  }
+
+  private async step(): Promise<boolean> {
+    const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
+    await Promise.all(jobs.map((j) => this.deliver(j)));
+    return jobs.length === this.opts.batchSize;
   }
 
   private async deliver({ send, verification: v }: DeliveryJob): Promise<void> {

@@ -18,6 +18,8 @@ import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
 import { jwksRoute, tokenRoutes } from './routes/tokens.js';
 import { verificationRoutes } from './routes/verifications.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { Subscriptions } from '../webhooks/subscriptions.js';
 
 export interface AppDeps {
   store: Store;
@@ -31,6 +33,7 @@ export interface AppDeps {
   logger: Logger;
   bodyLimit: number;
   version: string;
+  subscriptions: Subscriptions;
 }
 
 /** A Fastify instance with otpd's common plumbing: strict validation, body limit, one log line and a metric per request. */
@@ -80,6 +83,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     verificationRoutes(v1, d.engine, d.clock);
     templateRoutes(v1, d.templates);
     tokenRoutes(v1, d.tokens);
+    webhookRoutes(v1, d.subscriptions, d.store);
   });
 
   return app;

@@ -19,6 +19,7 @@ export function verificationView({ record: r, sends, code }: VerificationResult,
     sends: sends.map((s) => ({ channel: s.channel, provider: s.provider, at: iso(s.createdAt), status: s.status, ...(s.error ? { error: s.error } : {}) })),
     reference: r.reference,
     metadata: r.metadata,
+    payload: r.payload ?? null,
     sandbox: r.sandbox,
     ...(code !== undefined ? { code } : {}),
   };

@@ -1,5 +1,6 @@
 // Request and response schemas of the native API: they validate, serialise and generate the OpenAPI document.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EVENT_TYPES } from '../core/events.js';
 import { POLICY_BOUNDS } from '../core/policy.js';
 import { CHANNELS, CHECK_REASONS, CODE_TYPES, SEND_STATUSES, VERIFICATION_STATUSES, type Channel, type CodeType } from '../core/types.js';
 
@@ -25,6 +26,9 @@ export const CreateBody = Type.Object(
     sender: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     reference: Type.Optional(Type.String({ maxLength: 256 })),
     metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 20 })),
+    payload: Type.Optional(
+      Type.Object({}, { additionalProperties: true, maxProperties: 50, description: 'Your JSON object (at most 4 KB as JSON), echoed in event webhooks' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -66,6 +70,7 @@ export const VerificationView = Type.Object({
   sends: Type.Array(SendView),
   reference: nullable(Type.String()),
   metadata: nullable(Type.Record(Type.String(), Type.String())),
+  payload: Type.Unknown({ description: 'The payload the create call supplied, or null' }),
   sandbox: Type.Boolean(),
   code: Type.Optional(Type.String({ description: 'Sandbox keys only: the code, for automated tests' })),
 });
@@ -101,6 +106,30 @@ export const TokenVerdictView = Type.Object({
   valid: Type.Boolean(),
   reason: Type.Optional(Type.String()),
   claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const WebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives the events' }),
+    events: Type.Array(enumOf(EVENT_TYPES), { minItems: 1, maxItems: EVENT_TYPES.length, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+export const WebhookView = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  created_at: Time,
+  secret: Type.Optional(Type.String({ description: 'Standard Webhooks signing secret; returned only when the subscription is created' })),
+});
+export const WebhookDeliveryView = Type.Object({
+  id: Type.String({ description: 'The webhook-id header: the same on every retry' }),
+  type: Type.String(),
+  status: enumOf(['queued', 'delivered', 'failed'] as const),
+  attempts: Type.Integer(),
+  created_at: Time,
+  next_attempt_at: nullable(Time),
+  last_error: nullable(Type.String()),
 });
 
 /** Error responses every authenticated route can give, for the OpenAPI document. */

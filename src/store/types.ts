@@ -2,6 +2,7 @@
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, Transition, VerificationRecord } from '../core/types.js';
 
 import type { DialectStore } from './dialect-types.js';
+import type { WebhookStore } from './webhook-types.js';
 
 export type { Transition } from '../core/types.js';
 
@@ -17,10 +18,11 @@ export interface IdempotencyInput {
   expiresAt: number;
 }
 
+/** `expired`: pending verifications of the recipient this call found past their expiry and closed (PostgreSQL). */
 export type InsertResult =
-  | { kind: 'created'; record: VerificationRecord; sends: SendRecord[] }
+  | { kind: 'created'; record: VerificationRecord; sends: SendRecord[]; expired?: VerificationRecord[] }
   /** A live pending verification exists for this recipient; the engine turns the create into a send. */
-  | { kind: 'pending_exists'; record: VerificationRecord }
+  | { kind: 'pending_exists'; record: VerificationRecord; expired?: VerificationRecord[] }
   | { kind: 'idempotent_replay'; verificationId: string; requestHash: string };
 
 export type SendResult =
@@ -53,6 +55,8 @@ export interface Store {
   readonly kind: string;
   /** Credentials and state of the compatible dialects. */
   readonly dialects: DialectStore;
+  /** Event-webhook subscriptions and their outbox. */
+  readonly webhooks: WebhookStore;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -76,6 +76,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
   await bootstrap(otpd, logs);
   const { key: sandboxKey } = await otpd.accounts.createKey('default', { sandbox: true });
   otpd.worker.start();
+  otpd.webhooks.start();
   const url = await otpd.app.listen({ host: '127.0.0.1', port: 0 });
   for (const d of otpd.dialects) if (d.server) await d.server.listen({ host: '127.0.0.1', port: d.port! });
 

@@ -280,5 +280,40 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.dialects.purgeState(T0 + 10_000, 100)).toBe(1);
       expect(await store.dialects.getState('snap', accountId, 'service', 'VA1', T0)).not.toBeNull();
     });
+
+    it('queues webhook events per subscription, leases each to one claimer, settles, and drops them with the subscription', async () => {
+      const sub = (id: string) => ({ id, accountId, url: 'http://127.0.0.1:1/h', events: ['verification.created'], secretSealed: Buffer.from('s'), createdAt: T0 });
+      await store.webhooks.createSubscription(sub('whk_a'));
+      await store.webhooks.createSubscription(sub('whk_b'));
+      expect((await store.webhooks.listSubscriptions(accountId)).map((x) => x.id)).toEqual(['whk_a', 'whk_b']);
+      expect(await store.webhooks.getSubscription('acc_other', 'whk_a')).toBeNull();
+      await store.webhooks.enqueue({ eventId: 'evt_1', type: 'verification.created', body: '{"a":1}' }, ['whk_a', 'whk_b'], T0);
+      const [c1, c2] = await Promise.all([store.webhooks.claim(T0, 30_000, 10), store.webhooks.claim(T0, 30_000, 10)]);
+      const claimed = [...c1!, ...c2!];
+      expect(claimed.map((j) => j.subscription.id).sort()).toEqual(['whk_a', 'whk_b']);
+      expect(claimed[0]!.delivery).toMatchObject({ eventId: 'evt_1', body: '{"a":1}', attempts: 1, status: 'queued' });
+      expect(await store.webhooks.claim(T0 + 1, 30_000, 10)).toEqual([]);
+      const a = claimed.find((j) => j.subscription.id === 'whk_a')!.delivery;
+      const b = claimed.find((j) => j.subscription.id === 'whk_b')!.delivery;
+      await store.webhooks.settle(a.id, 'delivered', T0 + 2, {});
+      await store.webhooks.settle(b.id, 'queued', T0 + 2, { error: 'HTTP 500', retryAt: T0 + 5000 });
+      expect(await store.webhooks.claim(T0 + 10, 30_000, 10)).toEqual([]);
+      expect((await store.webhooks.claim(T0 + 5000, 30_000, 10)).map((j) => j.delivery.attempts)).toEqual([2]);
+      expect((await store.webhooks.listDeliveries('whk_b', 10))[0]).toMatchObject({ lastError: 'HTTP 500', attempts: 2 });
+      expect(await store.webhooks.deleteSubscription(accountId, 'whk_b')).toBe(true);
+      expect(await store.webhooks.deleteSubscription(accountId, 'whk_b')).toBe(false);
+      expect(await store.webhooks.claim(T0 + 10 ** 6, 30_000, 10)).toEqual([]);
+      expect(await store.webhooks.purgeDeliveries(T0 + 3, 10)).toBe(1);
+    });
+
+    it('expires lapsed pending verifications exactly once, however many sweep at once', async () => {
+      const live = record({ id: newId('ver', T0), to: '+14155550111', expiresAt: T0 + 10 ** 9 });
+      const lapsed = record({ id: newId('ver', T0), to: '+14155550112', expiresAt: T0 + 100 });
+      const approved = record({ id: newId('ver', T0), to: '+14155550113', expiresAt: T0 + 100, status: 'approved' });
+      for (const v of [live, lapsed, approved]) await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0);
+      const swept = await Promise.all([1, 2, 3].map(() => store.webhooks.expireDue(T0 + 200, 10)));
+      expect(swept.flat().map((v) => [v.id, v.status, v.codeSealed])).toEqual([[lapsed.id, 'expired', null]]);
+      expect((await store.getVerification(accountId, live.id))?.status).toBe('pending');
+    });
   });
 }

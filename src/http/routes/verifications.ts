@@ -49,6 +49,7 @@ export function verificationRoutes(app: FastifyInstance, engine: Engine, clock: 
           sender: b.sender,
           reference: b.reference,
           metadata: b.metadata,
+          payload: b.payload,
         },
         req.headers['idempotency-key'],
       );

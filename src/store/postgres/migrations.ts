@@ -120,4 +120,33 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dialect_state_expiry ON dialect_state (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  `
+  CREATE TABLE webhook_subscriptions (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id),
+    url text NOT NULL,
+    events text NOT NULL,
+    secret_sealed bytea NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX webhook_subscriptions_account ON webhook_subscriptions (account_id);
+  CREATE TABLE webhook_deliveries (
+    id bigserial PRIMARY KEY,
+    subscription_id text NOT NULL,
+    event_id text NOT NULL,
+    type text NOT NULL,
+    body text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    lease_until bigint NOT NULL DEFAULT 0,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    last_error text
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, id);
+  CREATE INDEX webhook_deliveries_age ON webhook_deliveries (updated_at) WHERE status <> 'queued';
+  CREATE INDEX verifications_pending_expiry ON verifications (expires_at) WHERE status = 'pending';
+  `,
 ];

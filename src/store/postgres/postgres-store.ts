@@ -6,6 +6,7 @@ import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { PostgresDialectStore } from './dialect-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresWebhookStore } from './webhook-store.js';
 
 type Q = pg.Pool | pg.PoolClient;
 type Row = Record<string, unknown>;
@@ -27,6 +28,7 @@ export interface PostgresOptions {
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly dialects: PostgresDialectStore;
+  readonly webhooks: PostgresWebhookStore;
   private readonly pool: pg.Pool;
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -42,6 +44,7 @@ export class PostgresStore implements Store {
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.dialects = new PostgresDialectStore((sql, params) => this.q(sql, params));
+    this.webhooks = new PostgresWebhookStore((sql, params, c) => this.q(sql, params, c), (fn) => this.tx(fn));
   }
 
   private async q<T = Row>(sql: string, params: unknown[] = [], c: Q = this.pool): Promise<T[]> {
@@ -190,15 +193,20 @@ export class PostgresStore implements Store {
           // In one round trip: close a pending row past its expiry (so the one-pending index admits the
           // new one), and find a live pending one. The SELECT sees the rows as before the UPDATE, which
           // is why it filters on expiry itself.
-          const { rows: pending } = await c.query<VerificationRow>(
+          // The closed rows come back too, so their expiry is announced (the sweep will not see them).
+          const { rows: found } = await c.query<VerificationRow & { k: string }>(
             `WITH closed AS (
                UPDATE verifications SET status = 'expired', code_sealed = NULL, updated_at = $3
-               WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3 RETURNING id
+               WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at <= $3 RETURNING *
              )
-             SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at > $3 ORDER BY id DESC LIMIT 1`,
+             SELECT 'closed' AS k, * FROM closed
+             UNION ALL
+             (SELECT 'pending' AS k, * FROM verifications WHERE account_id = $1 AND to_addr = $2 AND status = 'pending' AND expires_at > $3 ORDER BY id DESC LIMIT 1)`,
             [v.accountId, v.to, now],
           );
-          if (pending[0]) return { kind: 'pending_exists', record: toVerification(pending[0]) } as const;
+          const expired = found.filter((x) => x.k === 'closed').map(toVerification);
+          const pending = found.find((x) => x.k === 'pending');
+          if (pending) return { kind: 'pending_exists', record: toVerification(pending), expired } as const;
           const r = fromVerification(v);
           // One round trip for the verification and its first send (the outbox row), which it returns.
           const { rows: sendRows } = await c.query<SendRow>(
@@ -216,7 +224,7 @@ export class PostgresStore implements Store {
             ],
           );
           await this.insertIdempotency(c, v.accountId, idem, v.id);
-          return { kind: 'created', record: v, sends: sendRows.map(toSend) } as const;
+          return { kind: 'created', record: v, sends: sendRows.map(toSend), expired } as const;
         });
       } catch (e) {
         // Another node inserted a pending verification for this recipient first: take that one.

@@ -123,4 +123,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX dialect_state_expiry ON dialect_state(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  `
+  -- Event webhooks: subscriptions, and one outbox row per event and subscription.
+  CREATE TABLE webhook_subscriptions (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret_sealed BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_subscriptions_account ON webhook_subscriptions(account_id);
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    subscription_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, id);
+  CREATE INDEX webhook_deliveries_age ON webhook_deliveries(updated_at) WHERE status <> 'queued';
+  -- The expiry sweep reads only pending rows, however long the history kept.
+  CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
+  `,
 ];

@@ -7,6 +7,7 @@ import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteWebhookStore } from './webhook-store.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 
 type Stmt = Database.Statement;
@@ -14,6 +15,7 @@ type Stmt = Database.Statement;
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly dialects: SqliteDialectStore;
+  readonly webhooks: SqliteWebhookStore;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
   private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
     this.attemptTxn = this.db.transaction(this.attemptTx);
     this.purgeTxn = this.db.transaction(this.purgeTx);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
+    this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */

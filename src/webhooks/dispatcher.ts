@@ -1,0 +1,98 @@
+// Delivers queued event webhooks: Standard Webhooks signatures, retries on the schedule for about 27 h, then gives up.
+import type { Logger } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { request } from 'undici';
+import type { Secrets } from '../core/code.js';
+import type { Clock } from '../core/clock.js';
+import { PollLoop } from '../delivery/poll-loop.js';
+import type { Store } from '../store/types.js';
+import type { WebhookJob } from '../store/webhook-types.js';
+import { nextRetryAt } from './schedule.js';
+
+export interface DispatcherOptions {
+  timeoutMs: number;
+  pollMs: number;
+  leaseMs: number;
+  batchSize: number;
+  /** Outcome of each attempt, for metrics. */
+  onAttempt?: (type: string, result: 'delivered' | 'retry' | 'failed') => void;
+}
+
+export class WebhookDispatcher {
+  private readonly loop: PollLoop;
+
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: Secrets,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: DispatcherOptions,
+  ) {
+    this.loop = new PollLoop('webhook dispatcher', opts.pollMs, () => this.step(), log);
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Sends every due event now (tests call this after moving the clock). */
+  async drain(): Promise<void> {
+    await this.loop.drain();
+  }
+
+  private async step(): Promise<boolean> {
+    const jobs = await this.store.webhooks.claim(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
+    await Promise.all(jobs.map((j) => this.send(j)));
+    return jobs.length === this.opts.batchSize;
+  }
+
+  private async send({ delivery: d, subscription: s }: WebhookJob): Promise<void> {
+    const at = new Date(this.clock.now());
+    let error: string;
+    try {
+      const signature = new Webhook(this.secrets.open(s.secretSealed)).sign(d.eventId, at, d.body);
+      const res = await request(s.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'otpd-webhook/1',
+          'webhook-id': d.eventId,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        body: d.body,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        await this.store.webhooks.settle(d.id, 'delivered', this.clock.now(), {});
+        this.opts.onAttempt?.(d.type, 'delivered');
+        return;
+      }
+      error = `HTTP ${res.statusCode}`;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    // Every failure is retried (Standard Webhooks): a receiver that is down or misconfigured may recover.
+    const retryAt = nextRetryAt(d.attempts, this.clock.now());
+    const now = this.clock.now();
+    if (retryAt === null) {
+      await this.store.webhooks.settle(d.id, 'failed', now, { error });
+      this.log.warn({ webhook_id: s.id, event_id: d.eventId, attempts: d.attempts, error }, 'event webhook given up');
+      this.opts.onAttempt?.(d.type, 'failed');
+    } else {
+      await this.store.webhooks.settle(d.id, 'queued', now, { error, retryAt });
+      this.log.info({ webhook_id: s.id, event_id: d.eventId, attempts: d.attempts, error }, 'event webhook failed; will retry');
+      this.opts.onAttempt?.(d.type, 'retry');
+    }
+  }
+}

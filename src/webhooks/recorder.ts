@@ -1,0 +1,58 @@
+// Turns lifecycle events into queued webhook deliveries for the account's matching subscriptions.
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { EventBus, VerificationEvent } from '../core/events.js';
+import { ulid } from '../core/ids.js';
+import type { Store } from '../store/types.js';
+import type { WebhookSubscription } from '../store/webhook-types.js';
+import { eventBody } from './payload.js';
+
+/** How long a node trusts its copy of an account's subscriptions; a change made on another node lands within it. */
+export const SUBSCRIPTION_CACHE_MS = 5_000;
+
+export class WebhookRecorder {
+  private readonly cache = new Map<string, { subs: WebhookSubscription[]; until: number }>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly onQueued: () => void,
+  ) {}
+
+  attach(bus: EventBus): void {
+    this.unsubscribe = bus.subscribe((ev) => this.record(ev));
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Forget an account's cached subscriptions (after a change on this node). */
+  invalidate(accountId: string): void {
+    this.cache.delete(accountId);
+  }
+
+  /** Queues the event for each subscription that asked for its type. Accounts without subscriptions cost a map look-up. */
+  async record(ev: VerificationEvent): Promise<void> {
+    const subs = (await this.subscriptions(ev.verification.accountId)).filter((s) => s.events.includes(ev.type));
+    if (!subs.length) return;
+    try {
+      await this.store.webhooks.enqueue({ eventId: `evt_${ulid(ev.at)}`, type: ev.type, body: eventBody(ev) }, subs.map((s) => s.id), this.clock.now());
+      this.onQueued();
+    } catch (e) {
+      this.log.error({ err: e, event: ev.type, verification_id: ev.verification.id }, 'event webhook could not be queued');
+    }
+  }
+
+  private async subscriptions(accountId: string): Promise<WebhookSubscription[]> {
+    const now = this.clock.now();
+    const hit = this.cache.get(accountId);
+    if (hit && hit.until > now) return hit.subs;
+    const subs = await this.store.webhooks.listSubscriptions(accountId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(accountId, { subs, until: now + SUBSCRIPTION_CACHE_MS });
+    return subs;
+  }
+}
