@@ -165,6 +165,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     bodyLimit: config.bodyLimitBytes,
     version: VERSION,
     subscriptions: new Subscriptions(store, secrets, clock, recorder),
+    onReceipt: (messageId, status, error) => worker.receipt(messageId, status, error),
   });
 
   const dialectCredentials = new DialectCredentials(store, secrets, clock);

@@ -1,4 +1,5 @@
 // Builds the providers the configuration names, in failover order, and registers them per channel.
+import { StatusCallbacks } from './status-callbacks.js';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Channel } from '../core/types.js';
@@ -37,7 +38,7 @@ function build<T>(provider: string, make: () => T): T {
 }
 
 /** The SMS provider `name`, or null when none of its settings is given. */
-function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink): Provider | null {
+function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink, callbacks: StatusCallbacks): Provider | null {
   const timeoutMs = c.providerTimeoutMs;
   return build(`${name} SMS`, () => {
     switch (name) {
@@ -53,17 +54,18 @@ function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink)
           messagingServiceSid: c.twilioMessagingServiceSid ?? undefined,
           baseUrl: c.twilioBaseUrl,
           timeoutMs,
+          callbacks,
         });
       }
       case 'vonage': {
         const s = need('vonage SMS', { OTPD_VONAGE_API_KEY: c.vonageApiKey, OTPD_VONAGE_API_SECRET: c.vonageApiSecret, OTPD_VONAGE_FROM: c.vonageFrom });
         if (!s) return null;
-        return new VonageSmsProvider({ apiKey: s['OTPD_VONAGE_API_KEY']!, apiSecret: s['OTPD_VONAGE_API_SECRET']!, from: s['OTPD_VONAGE_FROM']!, baseUrl: c.vonageBaseUrl, timeoutMs });
+        return new VonageSmsProvider({ apiKey: s['OTPD_VONAGE_API_KEY']!, apiSecret: s['OTPD_VONAGE_API_SECRET']!, from: s['OTPD_VONAGE_FROM']!, baseUrl: c.vonageBaseUrl, timeoutMs, callbacks });
       }
       case 'infobip': {
         const s = need('infobip SMS', { OTPD_INFOBIP_API_KEY: c.infobipApiKey, OTPD_INFOBIP_BASE_URL: c.infobipBaseUrl, OTPD_INFOBIP_FROM: c.infobipFrom });
         if (!s) return null;
-        return new InfobipSmsProvider({ apiKey: s['OTPD_INFOBIP_API_KEY']!, baseUrl: s['OTPD_INFOBIP_BASE_URL']!, from: s['OTPD_INFOBIP_FROM']!, timeoutMs });
+        return new InfobipSmsProvider({ apiKey: s['OTPD_INFOBIP_API_KEY']!, baseUrl: s['OTPD_INFOBIP_BASE_URL']!, from: s['OTPD_INFOBIP_FROM']!, timeoutMs, callbacks });
       }
       case 'smpp': {
         const s = need('smpp SMS', { OTPD_SMPP_HOST: c.smppHost, OTPD_SMPP_SYSTEM_ID: c.smppSystemId, OTPD_SMPP_PASSWORD: c.smppPassword, OTPD_SMPP_SOURCE_ADDR: c.smppSourceAddr });
@@ -125,19 +127,20 @@ export interface ChannelSetup {
   close(): Promise<void>;
 }
 
+/** Where providers report delivery receipts: our message id (`msg_<verification>_<send>`) and the outcome. */
+export type ReceiptSink = (messageId: string, status: 'delivered' | 'undeliverable' | 'failed', error?: string) => void;
+
 /**
  * Real providers first, in OTPD_SMS_PROVIDERS order (default: every configured one). Outside
  * production a channel left without a provider falls back to the console, so it can be tried at once.
  */
-/** Where providers report delivery receipts: our message id (`msg_<verification>_<send>`) and the outcome. */
-export type ReceiptSink = (messageId: string, status: 'delivered' | 'undeliverable' | 'failed', error?: string) => void;
-
 export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Clock, onReceipt: ReceiptSink, consoleOut?: NodeJS.WritableStream): ChannelSetup {
   const registry = new ChannelRegistry();
   const closers: Array<() => Promise<void> | void> = [];
   registry.register('webhook', new WebhookProvider(secrets, clock, c.webhookTimeoutMs));
 
-  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c, onReceipt)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
+  const callbacks = new StatusCallbacks(c.publicUrl, secrets);
+  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c, onReceipt, callbacks)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
   const order = c.smsProviders ?? configured.map(([n]) => n);
   for (const name of order) {
     const p = configured.find(([n]) => n === name)?.[1];

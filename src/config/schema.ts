@@ -65,6 +65,8 @@ export interface Config {
   /** Compatible dialects to serve and where: under a path prefix of the main port, or at / on a port of their own. */
   dialects: DialectMountSpec[];
   signatureWindowSeconds: number;
+  /** Where providers reach this otpd for status callbacks (https://otpd.example.com); null: none requested. */
+  publicUrl: string | null;
 }
 
 export interface DialectMountSpec {
@@ -205,6 +207,7 @@ export const SETTINGS = {
   OTPD_DATABASE_TIMEOUT_MS: ['databaseTimeoutMs', '5000', int(100, 120_000)],
   OTPD_DIALECTS: ['dialects', DIALECT_NAMES.join(','), dialects],
   OTPD_SIGNATURE_WINDOW: ['signatureWindowSeconds', '300', int(5, 3600)],
+  OTPD_PUBLIC_URL: ['publicUrl', undefined, url('https', 'http')],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;
 
 /** Env names that belong to otpd's own tests and tools, not to the server. */

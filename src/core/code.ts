@@ -27,12 +27,26 @@ export class Secrets {
   private readonly codeKey: Buffer;
   private readonly apiKeyKey: Buffer;
   private readonly sealKey: Buffer;
+  private readonly callbackKey: Buffer;
 
   constructor(secret: string) {
     const derive = (label: string) => createHmac('sha256', secret).update(`otpd:${label}`).digest();
     this.codeKey = derive('code-hmac');
     this.apiKeyKey = derive('api-key-hmac');
     this.sealKey = derive('seal-aes-256-gcm');
+    this.callbackKey = derive('status-callback-hmac');
+  }
+
+  /** A tag that makes a provider status-callback URL unforgeable: HMAC over the message id, 128 bits. */
+  callbackTag(messageId: string): string {
+    return createHmac('sha256', this.callbackKey).update(messageId).digest().subarray(0, 16).toString('base64url');
+  }
+
+  /** Constant-time check of a callback URL's tag. */
+  callbackTagMatches(messageId: string, tag: string): boolean {
+    const want = Buffer.from(this.callbackTag(messageId));
+    const got = Buffer.from(tag);
+    return want.length === got.length && timingSafeEqual(want, got);
   }
 
   /** HMAC-SHA256 over verification id and code: binds a hash to one verification. */

@@ -153,9 +153,14 @@ export class DeliveryWorker {
     const sendId = Number(/^msg_.+_(\d+)$/.exec(messageId)?.[1]);
     if (!Number.isSafeInteger(sendId)) return;
     try {
-      const verificationId = await this.store.recordReceipt(sendId, status, this.clock.now(), error ?? null);
-      if (!verificationId) return;
-      if (status !== 'delivered') await this.failIfNothingLeft(verificationId);
+      const at = this.clock.now();
+      const r = await this.store.recordReceipt(sendId, status, at, error ?? null);
+      if (!r) return;
+      this.opts.events?.finished?.(r.send.channel, status);
+      if (status === 'delivered') return;
+      const { id, channel, provider, error: sendError } = r.send;
+      this.opts.bus?.emit({ type: 'verification.delivery_failed', at, verification: r.verification, send: { id, channel, provider, status, error: sendError } });
+      await this.failIfNothingLeft(r.verification.id);
     } catch (e) {
       this.log.error({ err: e, send_id: sendId }, 'delivery receipt could not be recorded');
     }

@@ -14,6 +14,7 @@ import type { KeyRing } from '../tokens/keys.js';
 import type { TokenService } from '../tokens/tokens.js';
 import { bearerAuth } from './auth.js';
 import { sendProblem } from './errors.js';
+import { callbackRoutes, type ReceiptHandler } from './routes/callbacks.js';
 import { healthRoutes } from './routes/health.js';
 import { templateRoutes } from './routes/templates.js';
 import { jwksRoute, tokenRoutes } from './routes/tokens.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   bodyLimit: number;
   version: string;
   subscriptions: Subscriptions;
+  /** Where provider status callbacks go (the delivery worker). */
+  onReceipt: ReceiptHandler;
 }
 
 /** A Fastify instance with otpd's common plumbing: strict validation, body limit, one log line and a metric per request. */
@@ -72,6 +75,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, d.store, d.metrics);
+  await callbackRoutes(app, d.secrets, d.onReceipt);
   jwksRoute(app, d.ring);
 
   await app.register(async (v1) => {

@@ -35,6 +35,11 @@ export type AttemptResult =
   /** Counted; `record` is the row after counting and after `transition`, if any. */
   | { counted: true; record: VerificationRecord; transition: Transition | null };
 
+export interface ReceiptResult {
+  send: SendRecord;
+  verification: VerificationRecord;
+}
+
 /** A queued send joined with what delivery needs; leased to one worker until `leaseUntil`. */
 export interface DeliveryJob {
   send: SendRecord;
@@ -103,9 +108,9 @@ export interface Store {
 
   /**
    * A provider's delivery receipt for a send it accepted: `sent` -> `delivered`, `undeliverable` or
-   * `failed`. Returns the send's verification id, or null when the send is unknown or not `sent`.
+   * `failed`. Returns the send after the change and its verification, or null when the send is unknown or not `sent`.
    */
-  recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null>;
+  recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<ReceiptResult | null>;
 
   createTemplate(t: TemplateRecord): Promise<void>;
   getTemplate(accountId: string, id: string): Promise<TemplateRecord | null>;

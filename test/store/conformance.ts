@@ -206,7 +206,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const [job] = await store.claimDeliveries(T0, 1000, 10);
       expect(await store.recordReceipt(job!.send.id, 'delivered', T0 + 1, null)).toBeNull();
       await store.updateSend(job!.send.id, 'sent', T0 + 2, { provider: 'smpp' });
-      expect(await store.recordReceipt(job!.send.id, 'delivered', T0 + 3, null)).toBe(v.id);
+      expect(await store.recordReceipt(job!.send.id, 'delivered', T0 + 3, null)).toMatchObject({ send: { id: job!.send.id, status: 'delivered' }, verification: { id: v.id } });
       expect(await store.recordReceipt(job!.send.id, 'undeliverable', T0 + 4, 'late')).toBeNull();
       expect((await store.listSends(v.id))[0]).toMatchObject({ status: 'delivered', provider: 'smpp' });
     });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { OtpError } from '../../core/errors.js';
 import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
-import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { PostgresDialectStore } from './dialect-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWebhookStore } from './webhook-store.js';
@@ -317,12 +317,14 @@ export class PostgresStore implements Store {
     ]);
   }
 
-  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null> {
-    const [r] = await this.q<{ verification_id: string }>(
-      "UPDATE sends SET status = $1, error = coalesce($2, error), updated_at = $3 WHERE id = $4 AND status = 'sent' RETURNING verification_id",
+  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<ReceiptResult | null> {
+    const [r] = await this.q<SendRow>(
+      "UPDATE sends SET status = $1, error = coalesce($2, error), updated_at = $3 WHERE id = $4 AND status = 'sent' RETURNING *",
       [status, error, now, sendId],
     );
-    return r?.verification_id ?? null;
+    if (!r) return null;
+    const [v] = await this.q<VerificationRow>('SELECT * FROM verifications WHERE id = $1', [r.verification_id]);
+    return v ? { send: toSend(r), verification: toVerification(v) } : null;
   }
 
   // ---- templates ---------------------------------------------------------

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { OtpError } from '../../core/errors.js';
-import type { AttemptResult, DeliveryJob, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
@@ -274,11 +274,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<string | null> {
-    const r = this.s("UPDATE sends SET status = ?, error = coalesce(?, error), updated_at = ? WHERE id = ? AND status = 'sent' RETURNING verification_id").get(
+  async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<ReceiptResult | null> {
+    const r = this.s("UPDATE sends SET status = ?, error = coalesce(?, error), updated_at = ? WHERE id = ? AND status = 'sent' RETURNING *").get(
       status, error, now, sendId,
-    ) as { verification_id: string } | undefined;
-    return r?.verification_id ?? null;
+    ) as SendRow | undefined;
+    if (!r) return null;
+    const v = this.s('SELECT * FROM verifications WHERE id = ?').get(r.verification_id) as VerificationRow | undefined;
+    return v ? { send: toSend(r), verification: toVerification(v) } : null;
   }
 
   // ---- templates ---------------------------------------------------------

@@ -1,4 +1,5 @@
 // Infobip SMS API v2: sends the code through POST /sms/2/text/advanced on the account's own API host.
+import type { StatusCallbacks } from '../../status-callbacks.js';
 import { DeliveryError, type OutboundMessage, type Provider } from '../../types.js';
 import { isTransientHttp, parseJson, post, safeDetail } from '../http.js';
 
@@ -9,6 +10,8 @@ export interface InfobipSmsOptions {
   /** Sender: alphanumeric ID or number, as registered with Infobip. */
   from: string;
   timeoutMs: number;
+  /** Asks Infobip to POST the delivery report to otpd. */
+  callbacks?: StatusCallbacks;
 }
 
 /**
@@ -35,10 +38,15 @@ export class InfobipSmsProvider implements Provider {
     this.url = new URL(`${base.replace(/\/+$/, '')}/sms/2/text/advanced`).toString();
   }
 
+  private reportTo(messageId: string): Record<string, string> {
+    const url = this.opts.callbacks?.urlFor('infobip', messageId);
+    return url ? { notifyUrl: url, notifyContentType: 'application/json', callbackData: messageId } : {};
+  }
+
   async deliver(msg: OutboundMessage): Promise<{ status: 'sent' }> {
     const payload = JSON.stringify({
       // Infobip documents destinations in international format without the leading +.
-      messages: [{ destinations: [{ to: msg.to.replace(/^\+/, '') }], from: this.opts.from, text: msg.body }],
+      messages: [{ destinations: [{ to: msg.to.replace(/^\+/, '') }], from: this.opts.from, text: msg.body, ...this.reportTo(msg.messageId) }],
     });
     const res = await post(
       this.name,

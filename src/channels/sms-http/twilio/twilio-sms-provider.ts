@@ -1,5 +1,6 @@
 // Twilio Programmable Messaging: sends the code as an SMS through POST /2010-04-01/Accounts/{sid}/Messages.json.
 import type { OutboundMessage, Provider } from '../../types.js';
+import type { StatusCallbacks } from '../../status-callbacks.js';
 import { TwilioRest } from './twilio-rest.js';
 
 export interface TwilioSmsOptions {
@@ -11,6 +12,8 @@ export interface TwilioSmsOptions {
   messagingServiceSid?: string;
   baseUrl?: string;
   timeoutMs: number;
+  /** Asks Twilio to POST the message's status to otpd, which turns it into delivery status. */
+  callbacks?: StatusCallbacks;
 }
 
 /**
@@ -47,6 +50,8 @@ export class TwilioSmsProvider implements Provider {
     if (this.opts.from) form.set('From', this.opts.from);
     if (this.opts.messagingServiceSid) form.set('MessagingServiceSid', this.opts.messagingServiceSid);
     form.set('Body', msg.body);
+    const callback = this.opts.callbacks?.urlFor('twilio', msg.messageId);
+    if (callback) form.set('StatusCallback', callback);
     await this.rest.create('Messages', form, msg, { timeoutMs: this.opts.timeoutMs, known: KNOWN });
     return { status: 'sent' };
   }

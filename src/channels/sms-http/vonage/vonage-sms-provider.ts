@@ -1,5 +1,6 @@
 // Vonage (Nexmo) SMS API: sends the code through POST /sms/json and reads the per-message status codes.
 import { DeliveryError, type OutboundMessage, type Provider } from '../../types.js';
+import type { StatusCallbacks } from '../../status-callbacks.js';
 import { isGsm7 } from '../gsm7.js';
 import { isTransientHttp, parseJson, post, safeDetail } from '../http.js';
 
@@ -10,6 +11,8 @@ export interface VonageSmsOptions {
   from: string;
   baseUrl?: string;
   timeoutMs: number;
+  /** Asks Vonage to send its delivery receipt to otpd. */
+  callbacks?: StatusCallbacks;
 }
 
 /**
@@ -62,6 +65,8 @@ export class VonageSmsProvider implements Provider {
       text: msg.body,
     });
     if (!isGsm7(msg.body)) form.set('type', 'unicode');
+    const callback = this.opts.callbacks?.urlFor('vonage', msg.messageId);
+    if (callback) form.set('callback', callback);
     const res = await post(this.name, this.url, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString(), this.opts.timeoutMs);
     if (res.status < 200 || res.status >= 300) {
       // The SMS API answers 200 even for rejected messages; anything else came from in front of it.
