@@ -22,6 +22,8 @@ Usage:
   otpd accounts create NAME [--app-name TEXT]  create an account
   otpd accounts list
   otpd accounts set-webhook NAME URL           set the delivery webhook; prints its signing secret once
+  otpd accounts set-fallback NAME whatsapp=sms[,voice=sms]|none
+                                               send on another channel when one fails for good
   otpd keys create --account NAME [--sandbox]  create an API key; printed once
   otpd keys list [--account NAME]
   otpd keys revoke ID
@@ -89,6 +91,11 @@ async function main(argv: string[]): Promise<number> {
       case 'accounts set-webhook': {
         const secret = await accounts.setWebhook(need(rest[0], 'NAME'), need(rest[1], 'URL'));
         return print(`webhook set. Signing secret (shown once; verify webhook-signature with it):\n${secret}`);
+      }
+      case 'accounts set-fallback': {
+        const settings = await accounts.setFallbacks(need(rest[0], 'NAME'), need(rest[1], 'FROM=TO[,FROM=TO] or none'));
+        const pairs = Object.entries(settings.channelFallback ?? {}).map(([f, t]) => `${f} -> ${t}`);
+        return print(`channel fallback for ${rest[0]}: ${pairs.length ? pairs.join(', ') : 'none'} (running nodes apply it to the next delivery)`);
       }
       case 'keys create': {
         const { record, key } = await accounts.createKey(need(values.account, '--account NAME'), { sandbox: values.sandbox });

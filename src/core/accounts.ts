@@ -1,4 +1,5 @@
 // Accounts and API keys: keys are high-entropy, shown once, stored only as an HMAC.
+import { parseFallbacks, type AccountSettings } from './account-settings.js';
 import { randomBytes } from 'node:crypto';
 import type { Secrets } from './code.js';
 import type { Clock } from './clock.js';
@@ -97,6 +98,14 @@ export class Accounts {
       if (await this.store.findApiKeyByHash(hash)) return false;
       throw e;
     }
+  }
+
+  /** Sets the account's channel fallbacks from `whatsapp=sms,voice=sms` (`none` clears them). */
+  async setFallbacks(name: string, spec: string): Promise<AccountSettings> {
+    const account = await this.byName(name);
+    const settings: AccountSettings = { ...account.settings, channelFallback: parseFallbacks(spec) };
+    await this.store.setAccountSettings(account.id, settings);
+    return settings;
   }
 
   async revokeKey(id: string): Promise<void> {

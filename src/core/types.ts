@@ -1,4 +1,5 @@
 // Core domain types shared by the engine, the store contract and the bindings.
+import type { AccountSettings } from './account-settings.js';
 
 export const CHANNELS = ['sms', 'voice', 'whatsapp', 'email', 'webhook', 'console'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -75,6 +76,8 @@ export interface Account {
   /** Sealed webhook signing secret (whsec_…); opened only by the delivery worker. */
   webhookSecretSealed: Buffer | null;
   createdAt: number;
+  /** Per-account settings (channel fallbacks, …); absent means the defaults. */
+  settings?: AccountSettings;
 }
 
 export interface ApiKeyRecord {

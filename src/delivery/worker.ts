@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
+import { normaliseRecipient } from '../core/recipient.js';
+import type { Account, Channel, VerificationRecord } from '../core/types.js';
 import { effectiveStatus } from '../core/verification.js';
 import type { EventBus } from '../core/events.js';
 import type { ChannelRegistry } from '../channels/registry.js';
@@ -142,6 +144,7 @@ export class DeliveryWorker {
     await this.store.updateSend(send.id, status, at, { provider: lastProvider, error });
     this.opts.bus?.emit({ type: 'verification.delivery_failed', at, verification: v, send: { id: send.id, channel: send.channel, provider: lastProvider, status, error } });
     this.outcome(send.channel, permanent ? 'undeliverable' : 'failed');
+    await this.fallBack(account, v, send.channel);
     await this.failIfNothingLeft(v.id);
   }
 
@@ -160,9 +163,31 @@ export class DeliveryWorker {
       if (status === 'delivered') return;
       const { id, channel, provider, error: sendError } = r.send;
       this.opts.bus?.emit({ type: 'verification.delivery_failed', at, verification: r.verification, send: { id, channel, provider, status, error: sendError } });
+      const account = await this.store.getAccount(r.verification.accountId);
+      if (account && r.verification.status === 'pending') await this.fallBack(account, r.verification, channel);
       await this.failIfNothingLeft(r.verification.id);
     } catch (e) {
       this.log.error({ err: e, send_id: sendId }, 'delivery receipt could not be recorded');
+    }
+  }
+
+  /**
+   * The account's fallback for a channel that failed for good (e.g. whatsapp -> sms): one more send of
+   * the same code on the other channel, if the recipient suits it and the verification can still be sent.
+   */
+  private async fallBack(account: Account, v: VerificationRecord, failed: Channel): Promise<void> {
+    const to = account.settings?.channelFallback?.[failed];
+    if (!to || this.channels.providers(to).length === 0) return;
+    try {
+      normaliseRecipient(v.to, to);
+    } catch {
+      return; // e.g. an email address cannot fall back to sms
+    }
+    // No cooldown: this replaces a send that never arrived. The send cap still holds.
+    const res = await this.store.recordSend(v.accountId, v.id, { channel: to, status: 'queued' }, this.clock.now(), 0);
+    if (res.sent) {
+      this.log.info({ verification_id: v.id, from: failed, to }, 'channel fallback: sending on another channel');
+      this.loop.wake();
     }
   }
 

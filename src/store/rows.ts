@@ -1,6 +1,7 @@
 // Row <-> record mapping shared by the SQL stores. SQLite gives numbers, 0/1 and JSON text;
 // PostgreSQL gives bigint as strings, booleans and parsed jsonb: the readers accept both.
 import type { Account, ApiKeyRecord, Channel, CodeType, SendRecord, SendStatus, TemplateRecord, VerificationRecord, VerificationStatus } from '../core/types.js';
+import type { AccountSettings } from '../core/account-settings.js';
 import type { SigningKeyRecord } from './types.js';
 
 export type Num = number | string;
@@ -126,8 +127,24 @@ export function toSend(r: SendRow): SendRecord {
   };
 }
 
-export function toAccount(r: { id: string; name: string; app_name: string; webhook_url: string | null; webhook_secret: Buffer | null; created_at: Num }): Account {
-  return { id: r.id, name: r.name, appName: r.app_name, webhookUrl: r.webhook_url, webhookSecretSealed: r.webhook_secret, createdAt: num(r.created_at) };
+export function toAccount(r: {
+  id: string;
+  name: string;
+  app_name: string;
+  webhook_url: string | null;
+  webhook_secret: Buffer | null;
+  created_at: Num;
+  settings?: string | null;
+}): Account {
+  return {
+    id: r.id,
+    name: r.name,
+    appName: r.app_name,
+    webhookUrl: r.webhook_url,
+    webhookSecretSealed: r.webhook_secret,
+    createdAt: num(r.created_at),
+    settings: r.settings ? (JSON.parse(r.settings) as AccountSettings) : {},
+  };
 }
 
 export function toApiKey(r: { id: string; account_id: string; key_hash: Buffer; prefix: string; sandbox: Bool; created_at: Num; revoked_at: Num | null }): ApiKeyRecord {

@@ -1,4 +1,5 @@
 // The store contract: atomic primitives the engine composes; one folder per backend implements it.
+import type { AccountSettings } from '../core/account-settings.js';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, Transition, VerificationRecord } from '../core/types.js';
 
 import type { DialectStore } from './dialect-types.js';
@@ -71,6 +72,8 @@ export interface Store {
   findAccountByName(name: string): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
   setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void>;
+  /** Replaces the account's settings (read-modify-write is the caller's: settings change rarely, by an operator). */
+  setAccountSettings(id: string, settings: AccountSettings): Promise<void>;
 
   createApiKey(k: ApiKeyRecord): Promise<void>;
   /** The live (unrevoked) key with this hash. */

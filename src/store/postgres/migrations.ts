@@ -149,4 +149,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_deliveries_age ON webhook_deliveries (updated_at) WHERE status <> 'queued';
   CREATE INDEX verifications_pending_expiry ON verifications (expires_at) WHERE status = 'pending';
   `,
+  `
+  ALTER TABLE accounts ADD COLUMN settings text;
+  `,
 ];

@@ -1,5 +1,6 @@
 // PostgreSQL implementation of the store contract (node-postgres): the same atomic primitives, safe across nodes.
 import pg from 'pg';
+import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
@@ -126,6 +127,10 @@ export class PostgresStore implements Store {
 
   async setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void> {
     await this.q('UPDATE accounts SET webhook_url = $1, webhook_secret = $2 WHERE id = $3', [url, secretSealed, id]);
+  }
+
+  async setAccountSettings(id: string, settings: AccountSettings): Promise<void> {
+    await this.q('UPDATE accounts SET settings = $1 WHERE id = $2', [JSON.stringify(settings), id]);
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {

@@ -154,4 +154,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- The expiry sweep reads only pending rows, however long the history kept.
   CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
   `,
+  `
+  -- Per-account settings as JSON (channel fallbacks, limits, geo permissions).
+  ALTER TABLE accounts ADD COLUMN settings TEXT;
+  `,
 ];

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
+import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
@@ -104,6 +105,10 @@ export class SqliteStore implements Store {
 
   async setAccountWebhook(id: string, url: string | null, secretSealed: Buffer | null): Promise<void> {
     this.s('UPDATE accounts SET webhook_url = ?, webhook_secret = ? WHERE id = ?').run(url, secretSealed, id);
+  }
+
+  async setAccountSettings(id: string, settings: AccountSettings): Promise<void> {
+    this.s('UPDATE accounts SET settings = ? WHERE id = ?').run(JSON.stringify(settings), id);
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
