@@ -17,6 +17,7 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './de
 import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './metrics.js';
+import { Guard } from './guard/guard.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookRecorder } from './webhooks/recorder.js';
 import { Subscriptions } from './webhooks/subscriptions.js';
@@ -64,6 +65,8 @@ export interface Otpd {
   events: EventBus;
   /** Delivers queued event webhooks. */
   webhooks: WebhookDispatcher;
+  /** Rate limits, geo rules and the pumping guard. */
+  guard: Guard;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -128,6 +131,14 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     maxSends: config.maxSends,
     resendCooldownSeconds: config.resendCooldownSeconds,
   };
+  const guard = new Guard(store, clock, { limits: config.rateLimits, pumping: config.pumping }, {
+    refused: (limit) => metrics.guardRefusals.inc({ limit }),
+    prefixBlocked: (b) => {
+      metrics.prefixBlocks.inc();
+      logger.warn({ account_id: b.accountId, prefix: b.prefix, until: new Date(b.until).toISOString(), reason: b.reason }, 'fraud: destination prefix blocked');
+      void recorder.recordFraud(b);
+    },
+  });
   const engine = new Engine({
     store,
     secrets,
@@ -136,6 +147,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     tokens,
     policy,
     bus,
+    guard,
     events: {
       created: (channel) => metrics.created.inc({ channel }),
       checked: (reason) => metrics.checked.inc({ reason }),
@@ -192,6 +204,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     dialectCredentials,
     events: bus,
     webhooks: dispatcher,
+    guard,
     logger,
     async close() {
       housekeeping.stop();

@@ -36,6 +36,13 @@ export class Metrics {
     labelNames: ['type', 'result'],
     registers: [this.registry],
   });
+  readonly guardRefusals = new Counter({
+    name: 'otpd_guard_refusals_total',
+    help: 'Requests refused by a rate limit, geo rule or the pumping guard, by limit',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
+  readonly prefixBlocks = new Counter({ name: 'otpd_fraud_prefix_blocks_total', help: 'Destination prefixes blocked by the SMS-pumping guard', registers: [this.registry] });
   readonly httpResponses = new Counter({ name: 'otpd_http_responses_total', help: 'HTTP responses by status class', labelNames: ['class'], registers: [this.registry] });
 
   constructor() {

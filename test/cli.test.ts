@@ -104,6 +104,33 @@ describe('otpd CLI', () => {
     expect(again.status).not.toBe(0);
   });
 
+  it('keys with scopes, guard settings, fraud blocks and dialect credentials', () => {
+    expect(cli(['accounts', 'create', 'guarded'], env()).status).toBe(0);
+    const k = cli(['keys', 'create', '--account', 'guarded', '--scopes', 'verifications,risk_override'], env());
+    expect(k.stdout).toMatch(/\(verifications, risk_override\)/);
+    expect(cli(['keys', 'list', '--account', 'guarded'], env()).stdout).toMatch(/scopes=verifications,risk_override .*active {2}never used/);
+    expect(cli(['keys', 'create', '--account', 'guarded', '--scopes', 'root'], env()).stderr).toMatch(/scopes must be/);
+
+    const lim = cli(['accounts', 'set-limits', 'guarded', 'recipient_sends_per_hour=3,min_sends=10'], env());
+    expect(lim.stdout).toContain('"recipient_sends_per_hour":3');
+    expect(lim.stdout).toContain('"min_sends":10');
+    expect(cli(['accounts', 'set-limits', 'guarded', 'sends=3'], env()).stderr).toMatch(/unknown rate limit 'sends'/);
+    const geo = cli(['accounts', 'set-geo', 'guarded', 'sms=us,gb;voice=US', '--block-types', 'PREMIUM_RATE,VOIP'], env());
+    expect(geo.stdout).toContain('"sms":["US","GB"]');
+    expect(geo.stdout).toContain('"blocked_number_types":["PREMIUM_RATE","VOIP"]');
+    expect(cli(['accounts', 'set-geo', 'guarded', 'sms=USA'], env()).status).toBe(1);
+
+    expect(cli(['fraud', 'list'], env()).stdout).toBe('');
+    expect(cli(['fraud', 'unblock', '+33612'], env()).stdout).toContain('no block on +33612');
+
+    const creds = cli(['credentials', 'create', '--account', 'guarded', '--dialect', 'd7'], env());
+    expect(creds.status).toBe(0);
+    const credId = /\b(cred_[0-9A-Z]{26})\b/.exec(creds.stdout)?.[1];
+    expect(cli(['credentials', 'list'], env()).stdout).toMatch(new RegExp(`${credId}  d7 .*active`));
+    expect(cli(['credentials', 'revoke', credId!], env()).stdout).toContain(`revoked ${credId}`);
+    expect(cli(['credentials', 'create', '--account', 'guarded', '--dialect', 'nope'], env()).stderr).toMatch(/Unknown dialect 'nope'/);
+  });
+
   it('an unknown command exits non-zero with the usage', () => {
     const r = cli(['frobnicate'], env());
     expect(r.status).not.toBe(0);

@@ -24,9 +24,15 @@ Usage:
   otpd accounts set-webhook NAME URL           set the delivery webhook; prints its signing secret once
   otpd accounts set-fallback NAME whatsapp=sms[,voice=sms]|none
                                                send on another channel when one fails for good
-  otpd keys create --account NAME [--sandbox]  create an API key; printed once
+  otpd keys create --account NAME [--sandbox] [--scopes verifications,admin,risk_override]
+                                               create an API key; printed once
   otpd keys list [--account NAME]
   otpd keys revoke ID
+  otpd accounts set-limits NAME name=value[,…]|none   per-account rate limits and pumping rules
+  otpd accounts set-geo NAME sms=US,GB[;voice=US]|none [--block-types PREMIUM_RATE,SHARED_COST]
+                                               countries allowed per channel, number types refused
+  otpd fraud list                              destination prefixes blocked by the pumping guard
+  otpd fraud unblock PREFIX [--account NAME]   lift a block (e.g. +33612)
   otpd signing-keys rotate                     new proof-token signing key; the old one stays in the JWKS
   otpd credentials create --account NAME --dialect twilio|d7|getotp|eko|paytm|snap [--sandbox] [--public-key FILE]
                                                credentials in the vendor's own shape; secrets printed once
@@ -46,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
         sandbox: { type: 'boolean' },
         'app-name': { type: 'string' },
         dialect: { type: 'string' },
+        scopes: { type: 'string' },
+        'block-types': { type: 'string' },
         'public-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -97,14 +105,35 @@ async function main(argv: string[]): Promise<number> {
         const pairs = Object.entries(settings.channelFallback ?? {}).map(([f, t]) => `${f} -> ${t}`);
         return print(`channel fallback for ${rest[0]}: ${pairs.length ? pairs.join(', ') : 'none'} (running nodes apply it to the next delivery)`);
       }
+      case 'accounts set-limits': {
+        const s = await accounts.setGuard(need(rest[0], 'NAME'), { limits: need(rest[1], 'name=value[,…] or none') });
+        return print(`guard settings for ${rest[0]}: ${JSON.stringify(s.guard ?? {})} (running nodes apply them within 5 s)`);
+      }
+      case 'accounts set-geo': {
+        const s = await accounts.setGuard(need(rest[0], 'NAME'), { countries: need(rest[1], 'sms=US,GB[;voice=…] or none'), blockTypes: values['block-types'] });
+        return print(`guard settings for ${rest[0]}: ${JSON.stringify(s.guard ?? {})} (running nodes apply them within 5 s)`);
+      }
+      case 'fraud list':
+        for (const b of await store.guard.listPrefixBlocks(systemClock.now())) {
+          print(`${b.prefix}  account=${b.accountId}  until ${new Date(b.until).toISOString()}  ${b.reason}`);
+        }
+        return 0;
+      case 'fraud unblock': {
+        const acc = values.account ? await accounts.byName(values.account) : null;
+        const n = await store.guard.unblockPrefix(need(rest[0], 'PREFIX'), acc?.id);
+        return print(n ? `lifted ${n} block(s) on ${rest[0]}; running nodes resume sends within 5 s` : `no block on ${rest[0]}`);
+      }
       case 'keys create': {
-        const { record, key } = await accounts.createKey(need(values.account, '--account NAME'), { sandbox: values.sandbox });
-        return print(`created ${record.sandbox ? 'sandbox ' : ''}key ${record.id} for account ${values.account}. The key (shown once):\n${key}`);
+        const scopes = values.scopes ? Accounts.parseScopes(values.scopes) : undefined;
+        const { record, key } = await accounts.createKey(need(values.account, '--account NAME'), { sandbox: values.sandbox, scopes });
+        return print(`created ${record.sandbox ? 'sandbox ' : ''}key ${record.id} (${record.scopes.join(', ')}) for account ${values.account}. The key (shown once):\n${key}`);
       }
       case 'keys list': {
         const acc = values.account ? await accounts.byName(values.account) : null;
         for (const k of await store.listApiKeys(acc?.id)) {
-          print(`${k.id}  ${k.prefix}…  account=${k.accountId}${k.sandbox ? '  sandbox' : ''}  ${k.revokedAt ? 'revoked ' + new Date(k.revokedAt).toISOString() : 'active'}`);
+          const used = k.lastUsedAt ? `last used ${new Date(k.lastUsedAt).toISOString()}` : 'never used';
+          const state = k.revokedAt ? `revoked ${new Date(k.revokedAt).toISOString()}` : 'active';
+          print(`${k.id}  ${k.prefix}…  account=${k.accountId}  scopes=${k.scopes.join(',')}${k.sandbox ? '  sandbox' : ''}  ${state}  ${used}`);
         }
         return 0;
       }

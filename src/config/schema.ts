@@ -1,5 +1,6 @@
 // Every setting otpd reads, with its default and parser: declared once, validated at start.
 import { DIALECT_NAMES, type DialectName } from '../dialects/names.js';
+import { DEFAULT_LIMITS, DEFAULT_PUMPING, parseNumbers, type PumpingRules, type RateLimits } from '../guard/limits.js';
 import { DEFAULT_POLICY, DEFAULT_TOKEN_TTL_SECONDS, POLICY_BOUNDS } from '../core/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -67,6 +68,9 @@ export interface Config {
   signatureWindowSeconds: number;
   /** Where providers reach this otpd for status callbacks (https://otpd.example.com); null: none requested. */
   publicUrl: string | null;
+  /** Installation-wide rate limits (defaults in src/guard/limits.ts); accounts may override. */
+  rateLimits: RateLimits;
+  pumping: PumpingRules;
 }
 
 export interface DialectMountSpec {
@@ -142,6 +146,17 @@ const dialects: Parser<DialectMountSpec[]> = (raw, name) => {
   return out;
 };
 
+/** `name=value,…` over the declared defaults. */
+const numbersOver =
+  <T extends object>(defaults: Readonly<T>, what: string): Parser<T> =>
+  (raw, name) => {
+    try {
+      return { ...defaults, ...parseNumbers(raw, defaults, what) };
+    } catch (e) {
+      throw new ConfigError(`${name}: ${(e as Error).message}`);
+    }
+  };
+
 const text: Parser<string> = (raw, name) => {
   if (raw.trim() === '') throw new ConfigError(`${name} must not be empty`);
   return raw.trim();
@@ -208,6 +223,8 @@ export const SETTINGS = {
   OTPD_DIALECTS: ['dialects', DIALECT_NAMES.join(','), dialects],
   OTPD_SIGNATURE_WINDOW: ['signatureWindowSeconds', '300', int(5, 3600)],
   OTPD_PUBLIC_URL: ['publicUrl', undefined, url('https', 'http')],
+  OTPD_RATE_LIMITS: ['rateLimits', '', numbersOver(DEFAULT_LIMITS, 'rate limit')],
+  OTPD_PUMPING_GUARD: ['pumping', '', numbersOver(DEFAULT_PUMPING, 'pumping rule')],
 } as const satisfies Record<string, readonly [keyof Config, string | undefined, Parser<unknown>]>;
 
 /** Env names that belong to otpd's own tests and tools, not to the server. */

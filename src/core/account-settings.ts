@@ -1,10 +1,13 @@
 // Per-account settings kept with the account (JSON): channel fallbacks now, abuse limits and geo permissions later.
+import type { GuardOverrides } from '../guard/limits.js';
 import { OtpError } from './errors.js';
 import { CHANNELS, type Channel } from './types.js';
 
 export interface AccountSettings {
   /** When every send on the key channel has failed for good, send the code once more on the value channel. */
   channelFallback?: Partial<Record<Channel, Channel>>;
+  /** Rate limits, geo permissions and pumping rules that differ from the installation's. */
+  guard?: GuardOverrides;
 }
 
 /** Parses `whatsapp=sms,voice=sms` (or `none`) into a fallback map, refusing unknown channels and cycles. */

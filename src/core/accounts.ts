@@ -1,4 +1,6 @@
 // Accounts and API keys: keys are high-entropy, shown once, stored only as an HMAC.
+import { DEFAULT_LIMITS, DEFAULT_PUMPING, parseNumbers, type GuardOverrides } from '../guard/limits.js';
+import { CHANNELS, SCOPES, type Channel, type Scope } from './types.js';
 import { parseFallbacks, type AccountSettings } from './account-settings.js';
 import { randomBytes } from 'node:crypto';
 import type { Secrets } from './code.js';
@@ -15,6 +17,9 @@ export interface CreatedKey {
   /** The key itself: shown to the operator once, never stored. */
   key: string;
 }
+
+/** Scopes a key gets unless told otherwise: everything but risk_override, which must be asked for. */
+export const DEFAULT_KEY_SCOPES: readonly Scope[] = ['verifications', 'admin'];
 
 export class Accounts {
   constructor(
@@ -68,7 +73,7 @@ export class Accounts {
   }
 
   /** Creates a key; `presetKey` stores a key the operator chose (OTPD_BOOTSTRAP_API_KEY). */
-  async createKey(accountName: string, opts: { sandbox?: boolean; presetKey?: string } = {}): Promise<CreatedKey> {
+  async createKey(accountName: string, opts: { sandbox?: boolean; presetKey?: string; scopes?: Scope[] } = {}): Promise<CreatedKey> {
     const account = await this.byName(accountName);
     const sandbox = opts.sandbox ?? false;
     const key = opts.presetKey ?? `otpd_${sandbox ? 'test' : 'live'}_${randomBytes(32).toString('base64url')}`;
@@ -81,6 +86,8 @@ export class Accounts {
       sandbox,
       createdAt: now,
       revokedAt: null,
+      scopes: opts.scopes ?? [...DEFAULT_KEY_SCOPES],
+      lastUsedAt: null,
     };
     await this.store.createApiKey(record);
     return { record, key };
@@ -104,6 +111,52 @@ export class Accounts {
   async setFallbacks(name: string, spec: string): Promise<AccountSettings> {
     const account = await this.byName(name);
     const settings: AccountSettings = { ...account.settings, channelFallback: parseFallbacks(spec) };
+    await this.store.setAccountSettings(account.id, settings);
+    return settings;
+  }
+
+  /** Parses `verifications,admin` into scopes, refusing unknown names. */
+  static parseScopes(spec: string): Scope[] {
+    const scopes = [...new Set(spec.split(',').map((s) => s.trim()).filter(Boolean))];
+    const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (!scopes.length || bad.length) throw new OtpError('invalid_request', `scopes must be a comma-separated list of ${SCOPES.join(', ')}`);
+    return scopes as Scope[];
+  }
+
+  /**
+   * Changes an account's guard settings: `limits` as `name=value,…` over the defaults, `countries` as
+   * `sms=US,GB;voice=US`, `blockTypes` as libphonenumber-js types. `none` clears the part given.
+   */
+  async setGuard(name: string, o: { limits?: string; countries?: string; blockTypes?: string }): Promise<AccountSettings> {
+    const account = await this.byName(name);
+    const guard: GuardOverrides = { ...account.settings?.guard };
+    if (o.limits !== undefined) {
+      if (o.limits.trim() === 'none') delete guard.limits;
+      else {
+        const pumpingKeys = Object.keys(DEFAULT_PUMPING);
+        const pairs = o.limits.split(',').map((p) => p.trim()).filter(Boolean);
+        const pump = pairs.filter((p) => pumpingKeys.includes(p.split('=')[0]!.trim())).join(',');
+        const lim = pairs.filter((p) => !pumpingKeys.includes(p.split('=')[0]!.trim())).join(',');
+        guard.limits = { ...guard.limits, ...parseNumbers(lim, DEFAULT_LIMITS, 'rate limit') };
+        if (pump) guard.pumping = { ...guard.pumping, ...parseNumbers(pump, DEFAULT_PUMPING, 'pumping rule') };
+      }
+    }
+    if (o.countries !== undefined) {
+      if (o.countries.trim() === 'none') delete guard.countries;
+      else {
+        const countries: Partial<Record<Channel, string[]>> = {};
+        for (const part of o.countries.split(';').map((p) => p.trim()).filter(Boolean)) {
+          const [ch, list] = part.split('=').map((x) => x.trim()) as [string, string | undefined];
+          if (!(CHANNELS as readonly string[]).includes(ch) || !list) throw new OtpError('invalid_request', `'${part}': use CHANNEL=CC,CC (e.g. sms=US,GB)`);
+          const codes = list.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+          if (codes.some((c) => !/^[A-Z]{2}$/.test(c))) throw new OtpError('invalid_request', `'${part}': countries are ISO 3166 alpha-2 codes`);
+          countries[ch as Channel] = codes;
+        }
+        guard.countries = countries;
+      }
+    }
+    if (o.blockTypes !== undefined) guard.blocked_number_types = o.blockTypes.trim() === 'none' ? [] : o.blockTypes.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
+    const settings: AccountSettings = { ...account.settings, guard };
     await this.store.setAccountSettings(account.id, settings);
     return settings;
   }

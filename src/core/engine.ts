@@ -4,10 +4,12 @@ import { generateCode, type Secrets } from './code.js';
 import type { Clock } from './clock.js';
 import { OtpError } from './errors.js';
 import type { EventBus, EventType } from './events.js';
+import type { Guard, SendContext } from '../guard/guard.js';
+import type { CounterHit } from '../store/guard-types.js';
 import { newId } from './ids.js';
 import { DEFAULT_POLICY, IDEMPOTENCY_TTL_MS, type VerificationPolicy } from './policy.js';
 import { normaliseAnyRecipient, normaliseRecipient } from './recipient.js';
-import type { Account, Channel, CheckReason, CodeType, SendRecord, VerificationRecord } from './types.js';
+import type { Account, Channel, CheckReason, CodeType, Scope, SendRecord, VerificationRecord } from './types.js';
 import { attemptsRemaining, decideCheck, reasonNotCheckable, resendRefusal } from './verification.js';
 import type { IdempotencyInput, InsertResult, NewSend, Store } from '../store/types.js';
 
@@ -18,6 +20,8 @@ export const MAX_PAYLOAD_BYTES = 4096;
 export interface Caller {
   account: Account;
   sandbox: boolean;
+  /** The key's scopes; absent for dialect credentials, which may do everything a verification needs. */
+  scopes?: readonly Scope[];
 }
 
 export interface CreateInput {
@@ -39,6 +43,10 @@ export interface CreateInput {
   message?: string;
   /** Opaque JSON echoed in event webhooks. */
   payload?: unknown;
+  /** The end user's IP, for the per-IP limits. */
+  clientIp?: string;
+  /** `disable` skips the SMS-pumping guard; only for keys with the risk_override scope. */
+  riskCheck?: 'enable' | 'disable';
 }
 
 export interface VerificationResult {
@@ -84,6 +92,8 @@ export interface EngineDeps {
   events?: EngineEvents;
   /** Lifecycle events (created, approved, canceled, max attempts) for webhooks and dialects. */
   bus?: EventBus;
+  /** Rate limits, geo permissions and the pumping guard. */
+  guard?: Guard;
 }
 
 export class Engine {
@@ -121,6 +131,17 @@ export class Engine {
       });
     }
     if (input.templateId !== undefined) await this.requireTemplate(accountId, input.templateId, input.channel);
+    if (input.riskCheck === 'disable' && caller.scopes && !caller.scopes.includes('risk_override')) {
+      throw new OtpError('forbidden', '`risk_check: disable` needs an API key with the risk_override scope.');
+    }
+    const taken = await this.guarded(caller, to, {
+      account: caller.account,
+      to,
+      channel: input.channel,
+      clientIp: input.clientIp,
+      riskCheck: input.riskCheck !== 'disable',
+      isCreate: true,
+    });
 
     const now = this.clock.now();
     const idem: IdempotencyInput | undefined = idempotencyKey
@@ -143,6 +164,7 @@ export class Engine {
         return { record: res.record, sends: res.sends, ...(caller.sandbox ? { code } : {}) };
       }
       if (res.kind === 'idempotent_replay') {
+        await this.refund(taken);
         if (res.requestHash !== idem?.requestHash) {
           throw new OtpError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
         }
@@ -156,9 +178,11 @@ export class Engine {
       }
       // It was closed in between (approved, canceled, expired): create afresh; otherwise explain the refusal.
       if (sent.record && sent.record.status === 'pending' && now < sent.record.expiresAt) {
+        await this.refund(taken);
         throw resendRefusal(sent.record, now, this.cooldownMs);
       }
     }
+    await this.refund(taken);
     throw new OtpError('internal', 'Could not create the verification; please retry.');
   }
 
@@ -176,9 +200,13 @@ export class Engine {
     const ch = channel ?? current.channel;
     if (ch !== current.channel) normaliseRecipient(current.to, ch);
     await this.requireChannel(caller, ch);
+    const taken = await this.guarded(caller, current.to, { account: caller.account, to: current.to, channel: ch, riskCheck: true, isCreate: false });
     const now = this.clock.now();
     const res = await this.store.recordSend(caller.account.id, id, { channel: ch, status: caller.sandbox ? 'sandbox' : 'queued' }, now, this.cooldownMs);
-    if (!res.sent) throw res.record ? resendRefusal(res.record, now, this.cooldownMs) : notFound();
+    if (!res.sent) {
+      await this.refund(taken);
+      throw res.record ? resendRefusal(res.record, now, this.cooldownMs) : notFound();
+    }
     if (!caller.sandbox) this.events.queued?.();
     return this.withCode(caller, { record: res.record, sends: res.sends });
   }
@@ -204,25 +232,64 @@ export class Engine {
   }
 
   /** Checks a code against a verification by id: one transaction counts the attempt, compares in constant time, transitions. */
-  async check(caller: Caller, id: string, code: string): Promise<CheckResult> {
+  async check(caller: Caller, id: string, code: string, clientIp?: string): Promise<CheckResult> {
+    await this.deps.guard?.beforeCheck(caller.account, clientIp);
     const now = this.clock.now();
     const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)));
     if (!res.record) throw notFound();
     if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
     if (res.transition) this.publish(`verification.${res.transition}`, res.record, now);
-    if (res.transition !== 'approved') return this.result(res.record, 'incorrect_code');
+    if (res.transition !== 'approved') {
+      // The recipient's hourly budget of wrong codes spans verifications: once spent, this one closes too.
+      if (res.transition === null && (await this.deps.guard?.failedCheck(caller.account, res.record.to))) {
+        if (await this.store.finish(id, 'max_attempts_reached', now)) {
+          const closed = { ...res.record, status: 'max_attempts_reached' as const, codeSealed: null };
+          this.publish('verification.max_attempts_reached', closed, now);
+          return { ...this.result(closed, 'incorrect_code'), attemptsRemaining: 0 };
+        }
+      } else if (res.transition === 'max_attempts_reached') await this.deps.guard?.failedCheck(caller.account, res.record.to);
+      return this.result(res.record, 'incorrect_code');
+    }
     const r = res.record;
+    await this.deps.guard?.approved(caller.account, r.to);
     const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
     this.events.checked?.('approved');
     return { ...this.result(r, 'approved'), token: token.token, tokenExpiresAt: token.expiresAt };
   }
 
   /** Checks a code against the newest pending verification for `to` (else the newest of any status). */
-  async checkRecipient(caller: Caller, rawTo: string, code: string): Promise<CheckResult> {
+  async checkRecipient(caller: Caller, rawTo: string, code: string, clientIp?: string): Promise<CheckResult> {
     const to = normaliseAnyRecipient(rawTo);
+    await this.deps.guard?.beforeCheckRecipient(caller.account, to);
     const latest = await this.store.findLatestForRecipient(caller.account.id, to);
-    if (!latest) throw new OtpError('not_found', 'No verification exists for this recipient.');
-    return this.check(caller, latest.id, code);
+    // The same answer as an unknown id: nobody learns which recipients have verifications.
+    if (!latest) throw notFound();
+    return this.check(caller, latest.id, code, clientIp);
+  }
+
+  /**
+   * The guard's verdict on a send. When a recipient send limit trips but the recipient's pending
+   * verification would refuse the send anyway (cooldown, send cap), that more precise refusal is given.
+   */
+  private async guarded(caller: Caller, to: string, ctx: SendContext): Promise<CounterHit[]> {
+    try {
+      return (await this.deps.guard?.beforeSend(ctx)) ?? [];
+    } catch (e) {
+      if (e instanceof OtpError && e.limit?.startsWith('recipient_sends')) {
+        const now = this.clock.now();
+        const pending = await this.store.findLatestForRecipient(caller.account.id, to);
+        if (pending && pending.status === 'pending' && now < pending.expiresAt) {
+          const own = resendRefusal(pending, now, this.cooldownMs);
+          if (own.code !== 'verification_not_pending' && (pending.sendCount >= pending.maxSends || now < pending.lastSentAt + this.cooldownMs)) throw own;
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Gives back the guard's counts for a send that did not happen; a failure here must not hide the real answer. */
+  private async refund(taken: CounterHit[]): Promise<void> {
+    await this.deps.guard?.refund(taken).catch(() => undefined);
   }
 
   private publish(type: EventType, verification: VerificationRecord, at: number): void {
@@ -290,13 +357,15 @@ export class Engine {
   }
 
   private withCode(caller: Caller, res: VerificationResult): VerificationResult {
-    if (caller.sandbox && res.record.codeSealed) res.code = this.secrets.open(res.record.codeSealed);
+    // Only a sandbox verification's code is shown: a sandbox key that lands on a live verification
+    // (same recipient, same account) must not read the code sent to a real person.
+    if (caller.sandbox && res.record.sandbox && res.record.codeSealed) res.code = this.secrets.open(res.record.codeSealed);
     return res;
   }
 }
 
 function notFound(): OtpError {
-  return new OtpError('not_found', 'No verification with that id exists in this account.');
+  return new OtpError('not_found', 'No such verification in this account.');
 }
 
 /** A stable hash of the create input, so an Idempotency-Key replay can tell a changed body apart. */

@@ -36,13 +36,16 @@ export class OtpError extends Error {
   readonly fields: FieldError[] | undefined;
   /** Seconds the caller should wait before retrying, where that is known. */
   readonly retryAfter: number | undefined;
+  /** For `rate_limited`: which limit or guard tripped (e.g. recipient_sends_per_hour, fraud_prefix_blocked). */
+  readonly limit: string | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { fields?: FieldError[]; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { fields?: FieldError[]; retryAfter?: number; limit?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'OtpError';
     this.code = code;
     this.fields = opts.fields;
     this.retryAfter = opts.retryAfter;
+    this.limit = opts.limit;
   }
 }
 

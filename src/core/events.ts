@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'verification.canceled',
   'verification.expired',
   'verification.max_attempts_reached',
+  /** Not a verification event: the pumping guard paused sends to a destination prefix (account-wide). */
+  'fraud.prefix_blocked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

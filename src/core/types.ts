@@ -89,7 +89,14 @@ export interface ApiKeyRecord {
   sandbox: boolean;
   createdAt: number;
   revokedAt: number | null;
+  /** What the key may do: `verifications`, `admin` (templates, webhooks), `risk_override`. */
+  scopes: Scope[];
+  /** Last time the key authenticated a request, to the minute; null if never. */
+  lastUsedAt: number | null;
 }
+
+export const SCOPES = ['verifications', 'admin', 'risk_override'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 export interface TemplateRecord {
   id: string;

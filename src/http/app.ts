@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import type { KeyRing } from '../tokens/keys.js';
 import type { TokenService } from '../tokens/tokens.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, requireScope } from './auth.js';
 import { sendProblem } from './errors.js';
 import { callbackRoutes, type ReceiptHandler } from './routes/callbacks.js';
 import { healthRoutes } from './routes/health.js';
@@ -84,10 +84,16 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     v1.addHook('preValidation', async (req) => {
       if (req.body === undefined || req.body === null) req.body = {};
     });
-    verificationRoutes(v1, d.engine, d.clock);
-    templateRoutes(v1, d.templates);
-    tokenRoutes(v1, d.tokens);
-    webhookRoutes(v1, d.subscriptions, d.store);
+    await v1.register(async (scope) => {
+      scope.addHook('onRequest', requireScope('verifications'));
+      verificationRoutes(scope, d.engine, d.clock);
+      tokenRoutes(scope, d.tokens);
+    });
+    await v1.register(async (scope) => {
+      scope.addHook('onRequest', requireScope('admin'));
+      templateRoutes(scope, d.templates);
+      webhookRoutes(scope, d.subscriptions, d.store);
+    });
   });
 
   return app;

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Caller } from '../core/engine.js';
+import type { Scope } from '../core/types.js';
 import { OtpError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 
@@ -18,6 +19,14 @@ declare module 'fastify' {
  */
 export const AUTH_CACHE_TTL_MS = 5_000;
 const AUTH_CACHE_MAX = 10_000;
+
+/** A route-group hook: the caller's key must carry `scope` (dialect credentials carry every verification scope). */
+export function requireScope(scope: Scope) {
+  return async function checkScope(req: FastifyRequest): Promise<void> {
+    const scopes = req.caller.scopes;
+    if (scopes && !scopes.includes(scope)) throw new OtpError('forbidden', `This API key lacks the '${scope}' scope.`);
+  };
+}
 
 export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
   // key hash -> its caller. Only successful look-ups are cached, so wrong keys cannot fill it.
@@ -44,7 +53,10 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
       throw new OtpError('unauthorized', 'The API key is not valid or has been revoked.');
     }
     if (cache.size >= AUTH_CACHE_MAX) cache.clear();
-    req.caller = { account, sandbox: key.sandbox };
+    req.caller = { account, sandbox: key.sandbox, scopes: key.scopes };
+    // Last use, to the minute, written at most once a minute per key and node, off the request path.
+    const minute = Math.floor(now / 60_000) * 60_000;
+    if ((key.lastUsedAt ?? 0) < minute) void store.touchApiKey(key.id, minute).catch(() => undefined);
     cache.set(id, { caller: req.caller, until: now + AUTH_CACHE_TTL_MS });
   };
 }

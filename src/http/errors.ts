@@ -53,11 +53,13 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   errors?: Array<FieldError & { pointer: string }>;
+  limit?: string;
 }
 
 export function problemOf(e: OtpError): Problem {
   const p: Problem = { type: `urn:otpd:problem:${e.code}`, title: TITLES[e.code], status: STATUS[e.code], detail: e.message, code: e.code };
   if (e.fields?.length) p.errors = e.fields.map((f) => ({ ...f, pointer: `#/${f.field.replace(/\./g, '/')}` }));
+  if (e.limit) p.limit = e.limit;
   return p;
 }
 

@@ -12,6 +12,8 @@ const b = POLICY_BOUNDS;
 export const ChannelSchema = enumOf<Channel>(CHANNELS, 'Delivery channel');
 export const LocaleSchema = Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'BCP 47 locale, e.g. en, pt-BR' });
 
+const ClientIp = Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f:.]+$', description: "The end user's IP address, for the per-IP limits" });
+
 export const CreateBody = Type.Object(
   {
     to: Type.String({ minLength: 1, maxLength: 320, description: 'E.164 phone number (+14155550123) or, for email, an address' }),
@@ -29,6 +31,8 @@ export const CreateBody = Type.Object(
     payload: Type.Optional(
       Type.Object({}, { additionalProperties: true, maxProperties: 50, description: 'Your JSON object (at most 4 KB as JSON), echoed in event webhooks' }),
     ),
+    client_ip: Type.Optional(ClientIp),
+    risk_check: Type.Optional(enumOf(['enable', 'disable'] as const, '`disable` skips the SMS-pumping guard; needs the risk_override scope')),
   },
   { additionalProperties: false },
 );
@@ -36,9 +40,9 @@ export type CreateBodyT = Static<typeof CreateBody>;
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
-export const CheckBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false });
+export const CheckBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }), client_ip: Type.Optional(ClientIp) }, { additionalProperties: false });
 export const CheckByRecipientBody = Type.Object(
-  { to: Type.String({ minLength: 1, maxLength: 320 }), code: Type.String({ minLength: 1, maxLength: 32 }) },
+  { to: Type.String({ minLength: 1, maxLength: 320 }), code: Type.String({ minLength: 1, maxLength: 32 }), client_ip: Type.Optional(ClientIp) },
   { additionalProperties: false },
 );
 export const ResendBody = Type.Object({ channel: Type.Optional(ChannelSchema) }, { additionalProperties: false });
@@ -92,6 +96,7 @@ export const Problem = Type.Object({
   detail: Type.String(),
   code: Type.String(),
   errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), pointer: Type.String(), detail: Type.String() }))),
+  limit: Type.Optional(Type.String({ description: 'For rate_limited: the limit or guard that tripped' })),
 });
 
 export const TemplateBody = Type.Object(

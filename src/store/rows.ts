@@ -1,5 +1,6 @@
 // Row <-> record mapping shared by the SQL stores. SQLite gives numbers, 0/1 and JSON text;
 // PostgreSQL gives bigint as strings, booleans and parsed jsonb: the readers accept both.
+import type { Scope } from '../core/types.js';
 import type { Account, ApiKeyRecord, Channel, CodeType, SendRecord, SendStatus, TemplateRecord, VerificationRecord, VerificationStatus } from '../core/types.js';
 import type { AccountSettings } from '../core/account-settings.js';
 import type { SigningKeyRecord } from './types.js';
@@ -147,8 +148,28 @@ export function toAccount(r: {
   };
 }
 
-export function toApiKey(r: { id: string; account_id: string; key_hash: Buffer; prefix: string; sandbox: Bool; created_at: Num; revoked_at: Num | null }): ApiKeyRecord {
-  return { id: r.id, accountId: r.account_id, keyHash: r.key_hash, prefix: r.prefix, sandbox: bool(r.sandbox), createdAt: num(r.created_at), revokedAt: numOrNull(r.revoked_at) };
+export function toApiKey(r: {
+  id: string;
+  account_id: string;
+  key_hash: Buffer;
+  prefix: string;
+  sandbox: Bool;
+  created_at: Num;
+  revoked_at: Num | null;
+  scopes: string;
+  last_used_at: Num | null;
+}): ApiKeyRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    keyHash: r.key_hash,
+    prefix: r.prefix,
+    sandbox: bool(r.sandbox),
+    createdAt: num(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+    scopes: r.scopes.split(',').filter(Boolean) as Scope[],
+    lastUsedAt: numOrNull(r.last_used_at),
+  };
 }
 
 export function toTemplate(r: { id: string; account_id: string; channel: string; locale: string; body: string; created_at: Num }): TemplateRecord {

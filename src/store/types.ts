@@ -3,6 +3,7 @@ import type { AccountSettings } from '../core/account-settings.js';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, Transition, VerificationRecord } from '../core/types.js';
 
 import type { DialectStore } from './dialect-types.js';
+import type { GuardStore } from './guard-types.js';
 import type { WebhookStore } from './webhook-types.js';
 
 export type { Transition } from '../core/types.js';
@@ -63,6 +64,8 @@ export interface Store {
   readonly dialects: DialectStore;
   /** Event-webhook subscriptions and their outbox. */
   readonly webhooks: WebhookStore;
+  /** Rate-limit counters, prefix statistics and blocks. */
+  readonly guard: GuardStore;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +83,8 @@ export interface Store {
   findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null>;
   listApiKeys(accountId?: string): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string, now: number): Promise<boolean>;
+  /** Records that the key was used at `at` (only moves forward). */
+  touchApiKey(id: string, at: number): Promise<void>;
   countApiKeys(accountId: string): Promise<number>;
 
   /**

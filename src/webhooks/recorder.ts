@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus, VerificationEvent } from '../core/events.js';
 import { ulid } from '../core/ids.js';
 import type { Store } from '../store/types.js';
+import type { PrefixBlock } from '../store/guard-types.js';
 import type { WebhookSubscription } from '../store/webhook-types.js';
 import { eventBody } from './payload.js';
 
@@ -43,6 +44,24 @@ export class WebhookRecorder {
       this.onQueued();
     } catch (e) {
       this.log.error({ err: e, event: ev.type, verification_id: ev.verification.id }, 'event webhook could not be queued');
+    }
+  }
+
+  /** Queues `fraud.prefix_blocked` for the account's subscribers. */
+  async recordFraud(b: PrefixBlock): Promise<void> {
+    const type = 'fraud.prefix_blocked';
+    const subs = (await this.subscriptions(b.accountId)).filter((s) => s.events.includes(type));
+    if (!subs.length) return;
+    const body = JSON.stringify({
+      type,
+      timestamp: new Date(b.createdAt).toISOString(),
+      data: { prefix: b.prefix, blocked_until: new Date(b.until).toISOString(), reason: b.reason },
+    });
+    try {
+      await this.store.webhooks.enqueue({ eventId: `evt_${ulid(b.createdAt)}`, type, body }, subs.map((s) => s.id), this.clock.now());
+      this.onQueued();
+    } catch (e) {
+      this.log.error({ err: e, event: type }, 'event webhook could not be queued');
     }
   }
 

@@ -223,9 +223,15 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     });
 
     it('keeps API keys hashed, finds live ones and revokes', async () => {
-      const k = { id: newId('key', T0), accountId, keyHash: Buffer.alloc(32, 1), prefix: 'otpd_live_abcd', sandbox: true, createdAt: T0, revokedAt: null };
+      const k = {
+        id: newId('key', T0), accountId, keyHash: Buffer.alloc(32, 1), prefix: 'otpd_live_abcd', sandbox: true, createdAt: T0, revokedAt: null,
+        scopes: ['verifications' as const, 'risk_override' as const], lastUsedAt: null,
+      };
       await store.createApiKey(k);
       expect(await store.findApiKeyByHash(k.keyHash)).toEqual(k);
+      await store.touchApiKey(k.id, T0 + 60_000);
+      await store.touchApiKey(k.id, T0 + 1);
+      expect((await store.findApiKeyByHash(k.keyHash))?.lastUsedAt).toBe(T0 + 60_000);
       expect(await store.countApiKeys(accountId)).toBe(1);
       expect(await store.revokeApiKey(k.id, T0 + 1)).toBe(true);
       expect(await store.revokeApiKey(k.id, T0 + 2)).toBe(false);
@@ -314,6 +320,27 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const swept = await Promise.all([1, 2, 3].map(() => store.webhooks.expireDue(T0 + 200, 10)));
       expect(swept.flat().map((v) => [v.id, v.status, v.codeSealed])).toEqual([[lapsed.id, 'expired', null]]);
       expect((await store.getVerification(accountId, live.id))?.status).toBe('pending');
+    });
+
+    it('guard counters: bumps and peeks in one call, concurrent hits all land, refunds, window sums, prefix blocks', async () => {
+      const h = (key: string, add = 1, w = T0) => ({ key, windowStart: w, expiresAt: T0 + 3_600_000, add });
+      expect(await store.guard.hit([h('a'), h('b', 0)])).toEqual([1, 0]);
+      expect(await store.guard.hit([h('b'), h('a')])).toEqual([1, 2]);
+      const many = await Promise.all(Array.from({ length: 20 }, () => store.guard.hit([h('c')])));
+      expect(many.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await store.guard.hit([h('c', -1)])).toEqual([19]);
+      await store.guard.hit([h('s', 1, T0 - 7_200_000), h('s', 2, T0 - 3_600_000)]);
+      expect(await store.guard.sumWindows('s', T0 - 86_400_000, T0)).toBe(3);
+      expect(await store.guard.purgeCounters(T0 + 3_600_000, 100)).toBeGreaterThanOrEqual(3);
+
+      const block = { accountId, prefix: '+33612', until: T0 + 1000, reason: 'spike', createdAt: T0 };
+      expect(await store.guard.blockPrefix(block)).toBe(true);
+      expect(await store.guard.blockPrefix({ ...block, until: T0 + 500 })).toBe(false);
+      expect((await store.guard.prefixBlock(accountId, '+33612', T0 + 999))?.until).toBe(T0 + 1000);
+      expect(await store.guard.prefixBlock(accountId, '+33612', T0 + 1000)).toBeNull();
+      expect((await store.guard.listPrefixBlocks(T0)).map((b) => b.prefix)).toEqual(['+33612']);
+      expect(await store.guard.unblockPrefix('+33612')).toBe(1);
+      expect(await store.guard.listPrefixBlocks(T0)).toEqual([]);
     });
   });
 }

@@ -50,6 +50,8 @@ export function verificationRoutes(app: FastifyInstance, engine: Engine, clock: 
           reference: b.reference,
           metadata: b.metadata,
           payload: b.payload,
+          clientIp: b.client_ip,
+          riskCheck: b.risk_check,
         },
         req.headers['idempotency-key'],
       );
@@ -73,13 +75,13 @@ export function verificationRoutes(app: FastifyInstance, engine: Engine, clock: 
         response: { 200: CheckView, ...commonErrors },
       },
     },
-    async (req) => checkView(await engine.checkRecipient(req.caller, req.body.to, req.body.code), clock.now()),
+    async (req) => checkView(await engine.checkRecipient(req.caller, req.body.to, req.body.code, req.body.client_ip), clock.now()),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof CheckBody> }>(
     '/v1/verifications/:id/check',
     { schema: { tags, summary: 'Check a code', params: IdParams, body: CheckBody, response: { 200: CheckView, ...commonErrors } } },
-    async (req) => checkView(await engine.check(req.caller, req.params.id, req.body.code), clock.now()),
+    async (req) => checkView(await engine.check(req.caller, req.params.id, req.body.code, req.body.client_ip), clock.now()),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ResendBody> }>(

@@ -152,4 +152,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE accounts ADD COLUMN settings text;
   `,
+  `
+  CREATE TABLE rate_counters (
+    key text NOT NULL,
+    window_start bigint NOT NULL,
+    count integer NOT NULL,
+    expires_at bigint NOT NULL,
+    PRIMARY KEY (key, window_start)
+  );
+  CREATE INDEX rate_counters_expiry ON rate_counters (expires_at);
+  CREATE TABLE prefix_blocks (
+    account_id text NOT NULL,
+    prefix text NOT NULL,
+    until bigint NOT NULL,
+    reason text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (account_id, prefix)
+  );
+  ALTER TABLE api_keys ADD COLUMN scopes text NOT NULL DEFAULT 'verifications,admin';
+  ALTER TABLE api_keys ADD COLUMN last_used_at bigint;
+  `,
 ];

@@ -6,6 +6,7 @@ import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, Verifi
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { PostgresDialectStore } from './dialect-store.js';
+import { PostgresGuardStore } from './guard-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWebhookStore } from './webhook-store.js';
 
@@ -30,6 +31,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly dialects: PostgresDialectStore;
   readonly webhooks: PostgresWebhookStore;
+  readonly guard: PostgresGuardStore;
   private readonly pool: pg.Pool;
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -45,6 +47,7 @@ export class PostgresStore implements Store {
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.dialects = new PostgresDialectStore((sql, params) => this.q(sql, params));
+    this.guard = new PostgresGuardStore((sql, params) => this.q(sql, params));
     this.webhooks = new PostgresWebhookStore((sql, params, c) => this.q(sql, params, c), (fn) => this.tx(fn));
   }
 
@@ -134,9 +137,14 @@ export class PostgresStore implements Store {
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    await this.q('INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      k.id, k.accountId, k.keyHash, k.prefix, k.sandbox, k.createdAt, k.revokedAt,
-    ]);
+    await this.q(
+      'INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at, scopes, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [k.id, k.accountId, k.keyHash, k.prefix, k.sandbox, k.createdAt, k.revokedAt, k.scopes.join(','), k.lastUsedAt],
+    );
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    await this.q('UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', [at, id]);
   }
 
   async findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null> {

@@ -158,4 +158,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Per-account settings as JSON (channel fallbacks, limits, geo permissions).
   ALTER TABLE accounts ADD COLUMN settings TEXT;
   `,
+  `
+  -- Abuse protection: fixed-window counters (rate limits, per-prefix send and approval counts) and prefix blocks.
+  CREATE TABLE rate_counters (
+    key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+  ) WITHOUT ROWID;
+  CREATE INDEX rate_counters_expiry ON rate_counters(expires_at);
+  CREATE TABLE prefix_blocks (
+    account_id TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, prefix)
+  ) WITHOUT ROWID;
+  -- API key scopes and last use.
+  ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'verifications,admin';
+  ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+  `,
 ];

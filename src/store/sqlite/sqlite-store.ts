@@ -7,6 +7,7 @@ import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
+import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
@@ -17,6 +18,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly dialects: SqliteDialectStore;
   readonly webhooks: SqliteWebhookStore;
+  readonly guard: SqliteGuardStore;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
   private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
@@ -42,6 +44,7 @@ export class SqliteStore implements Store {
     this.purgeTxn = this.db.transaction(this.purgeTx);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
+    this.guard = new SqliteGuardStore(this.db, (sql) => this.s(sql));
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -112,9 +115,13 @@ export class SqliteStore implements Store {
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    this.s('INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      k.id, k.accountId, k.keyHash, k.prefix, k.sandbox ? 1 : 0, k.createdAt, k.revokedAt,
+    this.s('INSERT INTO api_keys (id, account_id, key_hash, prefix, sandbox, created_at, revoked_at, scopes, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      k.id, k.accountId, k.keyHash, k.prefix, k.sandbox ? 1 : 0, k.createdAt, k.revokedAt, k.scopes.join(','), k.lastUsedAt,
     );
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    this.s('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at, id, at);
   }
 
   async findApiKeyByHash(hash: Buffer): Promise<ApiKeyRecord | null> {

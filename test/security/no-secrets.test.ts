@@ -1,9 +1,11 @@
-// Property: codes, API keys and the webhook secret never appear in logs, in the database as text, or in any response (except a sandbox key's `code`).
+// Property (native API and dialects): codes, API keys, dialect credentials and webhook secrets never appear in logs, in the database as text, or in any response (except a sandbox key's `code`).
 import Database from 'better-sqlite3';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestResponse, type TestServer, waitFor } from './helpers/server.js';
+import { d7Code, d7For } from '../helpers/d7-client.js';
+import { basicAuth, codeFor, twilioCreds } from '../helpers/twilio-client.js';
+import { startServer, type TestResponse, type TestServer, waitFor } from '../helpers/server.js';
 
 interface HookDelivery {
   verification_id: string;
@@ -177,6 +179,38 @@ describe('secrets never leak', () => {
       const apiKeyText = JSON.stringify(apiKeys.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => !Buffer.isBuffer(v)))));
       expect(apiKeyText).not.toContain(s.liveKey);
       expect(apiKeyText).not.toContain(s.sandboxKey);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps dialect credentials, their codes and event-webhook secrets out of logs and the database', async () => {
+    const d7 = await d7For(s);
+    const tw = await twilioCreds(s);
+    const hooks = await s.req('POST', '/v1/webhooks', { url: hookUrl, events: ['verification.approved'] });
+    const whsec = hooks.body.secret as string;
+    const sent = await d7.sendOtp({ originator: 'Acme', recipient: '+14155554201', content: 'Code: {}' });
+    expect(sent.status).toBe(200);
+    const d7code = await d7Code(s, sent.body.otp_id, 'Code: {}');
+    expect((await d7.verifyOtp(sent.body.otp_id, d7code)).body.status).toBe('APPROVED');
+    const auth = basicAuth(tw.accountSid, tw.authToken);
+    const svc = await fetch(`${s.url}/twilio/v2/Services`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'FriendlyName=Acme' });
+    const va = ((await svc.json()) as { sid: string }).sid;
+    const ver = await fetch(`${s.url}/twilio/v2/Services/${va}/Verifications`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'To=%2B14155554202&Channel=sms' });
+    const ve = ((await ver.json()) as { sid: string }).sid;
+    const twCode = await codeFor(s, ve);
+    const check = await fetch(`${s.url}/twilio/v2/Services/${va}/VerificationCheck`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: `To=%2B14155554202&Code=${twCode}` });
+    expect(((await check.json()) as { status: string }).status).toBe('approved');
+
+    const secrets = [d7.token, tw.authToken, tw.apiKeySecret, whsec, d7code, twCode];
+    for (const x of secrets) expect(s.logs.text.includes(x), `logs contain a secret`).toBe(false);
+    const db = new Database(s.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      for (const table of ['dialect_credentials', 'dialect_state', 'webhook_subscriptions', 'webhook_deliveries', 'verifications']) {
+        const rows = db.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>;
+        const dump = rows.flatMap((r) => Object.values(r).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v)))).join('\n');
+        for (const x of [d7.token, tw.authToken, tw.apiKeySecret, whsec]) expect(dump.includes(x), `${table} holds a secret`).toBe(false);
+      }
     } finally {
       db.close();
     }

@@ -1,0 +1,74 @@
+// PostgreSQL implementation of the guard store: counters (one round trip for all), prefix statistics and blocks.
+import { num, type Num } from '../rows.js';
+import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+interface BlockRow {
+  account_id: string;
+  prefix: string;
+  until: Num;
+  reason: string;
+  created_at: Num;
+}
+const toBlock = (r: BlockRow): PrefixBlock => ({ accountId: r.account_id, prefix: r.prefix, until: num(r.until), reason: r.reason, createdAt: num(r.created_at) });
+
+export class PostgresGuardStore implements GuardStore {
+  constructor(private readonly q: Query) {}
+
+  async hit(hits: CounterHit[]): Promise<number[]> {
+    if (!hits.length) return [];
+    // One statement bumps every counter; the ordinality restores the caller's order.
+    const rows = await this.q<{ key: string; window_start: Num; count: number }>(
+      `INSERT INTO rate_counters (key, window_start, count, expires_at)
+       SELECT k, w, a, e FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) AS t(k, w, a, e)
+       ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count
+       RETURNING key, window_start, count`,
+      [hits.map((h) => h.key), hits.map((h) => h.windowStart), hits.map((h) => h.add), hits.map((h) => h.expiresAt)],
+    );
+    const by = new Map(rows.map((r) => [`${r.key}\0${num(r.window_start)}`, r.count]));
+    return hits.map((h) => by.get(`${h.key}\0${h.windowStart}`) ?? h.add);
+  }
+
+  async purgeCounters(now: number, limit: number): Promise<number> {
+    return (
+      await this.q('DELETE FROM rate_counters WHERE (key, window_start) IN (SELECT key, window_start FROM rate_counters WHERE expires_at <= $1 LIMIT $2) RETURNING 1', [
+        now, limit,
+      ])
+    ).length;
+  }
+
+  async sumWindows(key: string, fromWindow: number, toWindow: number): Promise<number> {
+    const [r] = await this.q<{ n: Num }>('SELECT coalesce(sum(count), 0) AS n FROM rate_counters WHERE key = $1 AND window_start >= $2 AND window_start < $3', [
+      key, fromWindow, toWindow,
+    ]);
+    return num(r!.n);
+  }
+
+  async blockPrefix(b: PrefixBlock): Promise<boolean> {
+    const rows = await this.q(
+      `INSERT INTO prefix_blocks (account_id, prefix, until, reason, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, prefix) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at
+       WHERE prefix_blocks.until < excluded.until
+       RETURNING 1`,
+      [b.accountId, b.prefix, b.until, b.reason, b.createdAt],
+    );
+    return rows.length === 1;
+  }
+
+  async prefixBlock(accountId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const [r] = await this.q<BlockRow>('SELECT * FROM prefix_blocks WHERE account_id = $1 AND prefix = $2 AND until > $3', [accountId, prefix, now]);
+    return r ? toBlock(r) : null;
+  }
+
+  async listPrefixBlocks(now: number): Promise<PrefixBlock[]> {
+    return (await this.q<BlockRow>('SELECT * FROM prefix_blocks WHERE until > $1 ORDER BY created_at', [now])).map(toBlock);
+  }
+
+  async unblockPrefix(prefix: string, accountId?: string): Promise<number> {
+    return (
+      accountId
+        ? await this.q('DELETE FROM prefix_blocks WHERE prefix = $1 AND account_id = $2 RETURNING 1', [prefix, accountId])
+        : await this.q('DELETE FROM prefix_blocks WHERE prefix = $1 RETURNING 1', [prefix])
+    ).length;
+  }
+}

@@ -1,0 +1,67 @@
+// SQLite implementation of the guard store: counters, prefix statistics and prefix blocks.
+import type Database from 'better-sqlite3';
+import { num, type Num } from '../rows.js';
+import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
+
+interface BlockRow {
+  account_id: string;
+  prefix: string;
+  until: Num;
+  reason: string;
+  created_at: Num;
+}
+const toBlock = (r: BlockRow): PrefixBlock => ({ accountId: r.account_id, prefix: r.prefix, until: num(r.until), reason: r.reason, createdAt: num(r.created_at) });
+
+export class SqliteGuardStore implements GuardStore {
+  private readonly hitTxn: (hits: CounterHit[]) => number[];
+
+  constructor(
+    db: Database.Database,
+    private readonly s: (sql: string) => Database.Statement,
+  ) {
+    this.hitTxn = db.transaction((hits: CounterHit[]) => {
+      const st = this.s(
+        `INSERT INTO rate_counters (key, window_start, count, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count`,
+      );
+      return hits.map((h) => (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count);
+    });
+  }
+
+  async hit(hits: CounterHit[]): Promise<number[]> {
+    return hits.length ? this.hitTxn(hits) : [];
+  }
+
+  async purgeCounters(now: number, limit: number): Promise<number> {
+    return this.s('DELETE FROM rate_counters WHERE (key, window_start) IN (SELECT key, window_start FROM rate_counters WHERE expires_at <= ? LIMIT ?)').run(now, limit).changes;
+  }
+
+  async sumWindows(key: string, fromWindow: number, toWindow: number): Promise<number> {
+    return (this.s('SELECT coalesce(sum(count), 0) AS n FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start < ?').get(key, fromWindow, toWindow) as { n: number }).n;
+  }
+
+  async blockPrefix(b: PrefixBlock): Promise<boolean> {
+    return (
+      this.s(
+        `INSERT INTO prefix_blocks (account_id, prefix, until, reason, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, prefix) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at
+         WHERE prefix_blocks.until < excluded.until`,
+      ).run(b.accountId, b.prefix, b.until, b.reason, b.createdAt).changes === 1
+    );
+  }
+
+  async prefixBlock(accountId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const r = this.s('SELECT * FROM prefix_blocks WHERE account_id = ? AND prefix = ? AND until > ?').get(accountId, prefix, now) as BlockRow | undefined;
+    return r ? toBlock(r) : null;
+  }
+
+  async listPrefixBlocks(now: number): Promise<PrefixBlock[]> {
+    return (this.s('SELECT * FROM prefix_blocks WHERE until > ? ORDER BY created_at').all(now) as BlockRow[]).map(toBlock);
+  }
+
+  async unblockPrefix(prefix: string, accountId?: string): Promise<number> {
+    return accountId
+      ? this.s('DELETE FROM prefix_blocks WHERE prefix = ? AND account_id = ?').run(prefix, accountId).changes
+      : this.s('DELETE FROM prefix_blocks WHERE prefix = ?').run(prefix).changes;
+  }
+}
