@@ -33,6 +33,10 @@ export interface GuardStore {
   /** The block in force for an account's prefix at `now`, if any. */
   prefixBlock(accountId: string, prefix: string, now: number): Promise<PrefixBlock | null>;
   listPrefixBlocks(now: number): Promise<PrefixBlock[]>;
-  /** Lifts blocks on `prefix` (for one account, or every account); returns how many. */
+  /**
+   * Lifts blocks on `prefix` (for one account, or every account); returns how many. The prefix's send
+   * counts (counter keys `ps:<account>:<prefix>`) restart too, so the lifted block is not re-imposed by
+   * the same hour's figures.
+   */
   unblockPrefix(prefix: string, accountId?: string): Promise<number>;
 }

@@ -179,3 +179,8 @@ export function toTemplate(r: { id: string; account_id: string; channel: string;
 export function toSigningKey(r: { kid: string; alg: string; public_jwk: string; private_sealed: Buffer; created_at: Num; state: string }): SigningKeyRecord {
   return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateSealed: r.private_sealed, createdAt: num(r.created_at), state: r.state as SigningKeyRecord['state'] };
 }
+
+/** `text` for a LIKE pattern, with its wildcards escaped. */
+export function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,5 +1,5 @@
 // PostgreSQL implementation of the guard store: counters (one round trip for all), prefix statistics and blocks.
-import { num, type Num } from '../rows.js';
+import { likeEscape, num, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -65,6 +65,7 @@ export class PostgresGuardStore implements GuardStore {
   }
 
   async unblockPrefix(prefix: string, accountId?: string): Promise<number> {
+    await this.q("DELETE FROM rate_counters WHERE key = $1 OR ($2::text IS NULL AND key LIKE $3 ESCAPE '\\')", [`ps:${accountId}:${prefix}`, accountId ?? null, `ps:%:${likeEscape(prefix)}`]);
     return (
       accountId
         ? await this.q('DELETE FROM prefix_blocks WHERE prefix = $1 AND account_id = $2 RETURNING 1', [prefix, accountId])

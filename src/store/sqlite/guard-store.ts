@@ -1,6 +1,6 @@
 // SQLite implementation of the guard store: counters, prefix statistics and prefix blocks.
 import type Database from 'better-sqlite3';
-import { num, type Num } from '../rows.js';
+import { likeEscape, num, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 
 interface BlockRow {
@@ -60,6 +60,7 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   async unblockPrefix(prefix: string, accountId?: string): Promise<number> {
+    this.s('DELETE FROM rate_counters WHERE key = ? OR (? IS NULL AND key LIKE ? ESCAPE \'\\\')').run(`ps:${accountId}:${prefix}`, accountId ?? null, `ps:%:${likeEscape(prefix)}`);
     return accountId
       ? this.s('DELETE FROM prefix_blocks WHERE prefix = ? AND account_id = ?').run(prefix, accountId).changes
       : this.s('DELETE FROM prefix_blocks WHERE prefix = ?').run(prefix).changes;
