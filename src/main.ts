@@ -98,7 +98,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
 
   // Receipts can arrive as soon as a provider binds, before the worker exists: relay them late.
   let onReceipt: ReceiptSink = () => undefined;
-  const channelSetup = setupChannels(config, secrets, clock, (...r) => onReceipt(...r), o.consoleOut);
+  const channelSetup = setupChannels(config, secrets, clock, (...r) => onReceipt(...r), o.consoleOut, store);
   const channels = channelSetup.registry;
 
   const worker = new DeliveryWorker(store, channels, secrets, clock, logger, {

@@ -1,5 +1,8 @@
 // SMS over SMPP end to end: otpd binds at start, submits the code to a real SMSC (the smpp library's server mode), and unbinds on close.
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import smpp, { type PDU, type Session } from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, waitFor, type TestServer } from './helpers/server.js';
@@ -93,5 +96,44 @@ describe('sms over SMPP', () => {
     await s!.close();
     s = undefined;
     await waitFor('the unbind', () => (unbinds.length ? true : undefined));
+  });
+
+  it('matches a receipt for a message submitted before a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpd-smpp-restart-'));
+    const env = {
+      NODE_ENV: 'production',
+      OTPD_SMPP_HOST: '127.0.0.1',
+      OTPD_SMPP_PORT: String((smsc.address() as AddressInfo).port),
+      OTPD_SMPP_SYSTEM_ID: 'otpd',
+      OTPD_SMPP_PASSWORD: 'secret1',
+      OTPD_SMPP_SOURCE_ADDR: 'Acme',
+    };
+    try {
+      const first = await startServer({ env, dir });
+      const c = await first.req('POST', '/v1/verifications', { to: '+14155550974', channel: 'sms' });
+      const submit = await waitFor('the submit_sm', () => submits.find((p) => p['destination_addr'] === '14155550974'));
+      await waitFor('send status sent', async () => ((await first.req('GET', `/v1/verifications/${c.body.id}`)).body.sends[0].status === 'sent' ? true : undefined));
+      await first.close();
+
+      const bindsBefore = binds.length;
+      const second = await startServer({ env, dir });
+      try {
+        await waitFor('the new bind', () => (binds.length > bindsBefore ? true : undefined));
+        const id = `SMSC-${submits.indexOf(submit) + 1}`;
+        await new Promise((resolve) =>
+          bound!.deliver_sm(
+            { source_addr: '14155550974', destination_addr: 'Acme', esm_class: 0x04, short_message: `id:${id} sub:001 dlvrd:001 submit date:2611220000 done date:2611220001 stat:DELIVRD err:000 text:` },
+            resolve,
+          ),
+        );
+        await waitFor('send status delivered after the restart', async () =>
+          (await second.req('GET', `/v1/verifications/${c.body.id}`)).body.sends[0].status === 'delivered' ? true : undefined,
+        );
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

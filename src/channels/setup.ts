@@ -1,4 +1,5 @@
 // Builds the providers the configuration names, in failover order, and registers them per channel.
+import type { Store } from '../store/types.js';
 import { StatusCallbacks } from './status-callbacks.js';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
@@ -9,7 +10,7 @@ import { ChannelRegistry } from './registry.js';
 import { InfobipSmsProvider } from './sms-http/infobip/infobip-sms-provider.js';
 import { TwilioSmsProvider } from './sms-http/twilio/twilio-sms-provider.js';
 import { VonageSmsProvider } from './sms-http/vonage/vonage-sms-provider.js';
-import { SmppProvider } from './smpp/smpp-provider.js';
+import { SmppProvider, type ReceiptIdStore } from './smpp/smpp-provider.js';
 import { SmtpProvider } from './smtp/smtp-provider.js';
 import { TwilioVoiceProvider } from './voice/twilio-voice-provider.js';
 import { WhatsappCloudProvider } from './whatsapp/whatsapp-cloud-provider.js';
@@ -38,7 +39,25 @@ function build<T>(provider: string, make: () => T): T {
 }
 
 /** The SMS provider `name`, or null when none of its settings is given. */
-function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink, callbacks: StatusCallbacks): Provider | null {
+/** SMSC message ids kept for 3 days in the store's keyed state (receipts rarely come later). */
+function receiptIds(store: Store): ReceiptIdStore {
+  const key = { dialect: 'smpp', accountId: '*', kind: 'smsc-message-id' } as const;
+  return {
+    async save(ids, outboundId) {
+      const expiresAt = Date.now() + 3 * 86_400_000;
+      for (const id of ids) await store.dialects.putState({ ...key, key: id, value: outboundId, expiresAt });
+    },
+    async find(candidates) {
+      for (const id of candidates) {
+        const hit = await store.dialects.getState(key.dialect, key.accountId, key.kind, id, Date.now());
+        if (hit) return hit.value;
+      }
+      return null;
+    },
+  };
+}
+
+function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink, callbacks: StatusCallbacks, store?: Store): Provider | null {
   const timeoutMs = c.providerTimeoutMs;
   return build(`${name} SMS`, () => {
     switch (name) {
@@ -80,7 +99,7 @@ function smsProvider(name: SmsName, c: Readonly<Config>, onReceipt: ReceiptSink,
           windowSize: c.smppWindow,
           throughputPerSecond: c.smppThroughput ?? undefined,
           timeoutMs,
-          // Receipts for messages sent before a restart carry no id of ours and are dropped.
+          ids: store ? receiptIds(store) : undefined,
           onReceipt: (r) => {
             if (r.outboundMessageId) onReceipt(r.outboundMessageId, r.status, r.error);
           },
@@ -134,13 +153,13 @@ export type ReceiptSink = (messageId: string, status: 'delivered' | 'undeliverab
  * Real providers first, in OTPD_SMS_PROVIDERS order (default: every configured one). Outside
  * production a channel left without a provider falls back to the console, so it can be tried at once.
  */
-export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Clock, onReceipt: ReceiptSink, consoleOut?: NodeJS.WritableStream): ChannelSetup {
+export function setupChannels(c: Readonly<Config>, secrets: Secrets, clock: Clock, onReceipt: ReceiptSink, consoleOut?: NodeJS.WritableStream, store?: Store): ChannelSetup {
   const registry = new ChannelRegistry();
   const closers: Array<() => Promise<void> | void> = [];
   registry.register('webhook', new WebhookProvider(secrets, clock, c.webhookTimeoutMs));
 
   const callbacks = new StatusCallbacks(c.publicUrl, secrets);
-  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c, onReceipt, callbacks)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
+  const configured = SMS_ORDER.map((n) => [n, smsProvider(n, c, onReceipt, callbacks, store)] as const).filter((e): e is readonly [SmsName, Provider] => e[1] !== null);
   const order = c.smsProviders ?? configured.map(([n]) => n);
   for (const name of order) {
     const p = configured.find(([n]) => n === name)?.[1];

@@ -45,6 +45,14 @@ export interface SmppProviderOptions {
   timeoutMs?: number;
   /** Final delivery receipts; called synchronously from the socket handler, so it should not block or throw. */
   onReceipt?: (r: SmppReceipt) => void;
+  /** Durable SMSC id -> message id map, so receipts for messages submitted before a restart still match. */
+  ids?: ReceiptIdStore;
+}
+
+export interface ReceiptIdStore {
+  save(smscIds: string[], outboundId: string): Promise<void>;
+  /** The message id saved under the first of `candidates` found, or null. */
+  find(candidates: string[]): Promise<string | null>;
 }
 
 /** How many SMSC message ids are remembered for mapping receipts back to sends (oldest dropped first). */
@@ -105,6 +113,8 @@ export class SmppProvider implements Provider {
     const deadline = Date.now() + this.timeoutMs;
     const ids = await Promise.all(sms.parts.map((part) => this.submit(part, sms, destination, deadline)));
     for (const id of ids) if (id) this.remember(id, msg.messageId);
+    // Kept in memory for the receipts that come at once, and durably for those that come after a restart.
+    await this.opts.ids?.save(ids.filter(Boolean), msg.messageId).catch(() => undefined);
     return { status: 'sent' };
   }
 
@@ -153,11 +163,21 @@ export class SmppProvider implements Provider {
   private onDeliverSm(pdu: PDU): void {
     const receipt = parseReceipt(pdu);
     if (!receipt || !this.opts.onReceipt) return;
-    const key = [receipt.messageId, ...alternateIds(receipt.messageId)].find((id) => this.sentIds.has(id));
+    const candidates = [receipt.messageId, ...alternateIds(receipt.messageId)];
+    const key = candidates.find((id) => this.sentIds.has(id));
     const outboundMessageId = key === undefined ? undefined : this.sentIds.get(key);
     if (key !== undefined) this.sentIds.delete(key);
+    if (outboundMessageId || !this.opts.ids) return this.emit(receipt, outboundMessageId);
+    // Not sent by this process (a restart in between): look the id up in the store.
+    this.opts.ids.find(candidates).then(
+      (found) => this.emit(receipt, found ?? undefined),
+      () => this.emit(receipt, undefined),
+    );
+  }
+
+  private emit(receipt: SmppReceipt, outboundMessageId: string | undefined): void {
     try {
-      this.opts.onReceipt({ ...receipt, ...(outboundMessageId ? { outboundMessageId } : {}) });
+      this.opts.onReceipt?.({ ...receipt, ...(outboundMessageId ? { outboundMessageId } : {}) });
     } catch {
       // A failing callback must not take the SMPP session down with it.
     }
