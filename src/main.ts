@@ -114,6 +114,8 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
         metrics.providerLatency.observe({ channel, provider }, seconds);
       },
       finished: (channel, status) => metrics.deliveries.inc({ channel, status }),
+      failover: (channel, provider) => metrics.failovers.inc({ channel, provider }),
+      delivered: (channel, provider, seconds) => metrics.deliveryLatency.observe({ channel, provider }, seconds),
       circuit: (provider, state) => {
         metrics.circuitOpen.set({ provider }, state === 'open' ? 1 : 0);
         logger.warn({ provider, circuit: state }, 'provider circuit changed');

@@ -43,6 +43,19 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly prefixBlocks = new Counter({ name: 'otpd_fraud_prefix_blocks_total', help: 'Destination prefixes blocked by the SMS-pumping guard', registers: [this.registry] });
+  readonly failovers = new Counter({
+    name: 'otpd_delivery_failovers_total',
+    help: 'Sends accepted by a provider after earlier providers of the channel failed or were skipped, by the provider that took over',
+    labelNames: ['channel', 'provider'],
+    registers: [this.registry],
+  });
+  readonly deliveryLatency = new Histogram({
+    name: 'otpd_delivery_seconds',
+    help: 'Time from a send being queued to a provider accepting it, retries and failovers included',
+    labelNames: ['channel', 'provider'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
   readonly httpResponses = new Counter({ name: 'otpd_http_responses_total', help: 'HTTP responses by status class', labelNames: ['class'], registers: [this.registry] });
 
   constructor() {

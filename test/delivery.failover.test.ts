@@ -66,6 +66,8 @@ describe('sms failover across providers', () => {
     const metrics = (await s.req('GET', '/metrics', undefined, { key: null })).text;
     expect(metrics).toContain('otpd_provider_attempts_total{channel="sms",provider="twilio",result="transient_error"} 1');
     expect(metrics).toContain('otpd_provider_attempts_total{channel="sms",provider="vonage",result="sent"} 1');
+    expect(metrics).toContain('otpd_delivery_failovers_total{channel="sms",provider="vonage"} 1');
+    expect(metrics).toMatch(/otpd_delivery_seconds_count\{channel="sms",provider="vonage"\} 1/);
     expect(metrics).toContain('otpd_deliveries_total{channel="sms",status="sent"} 1');
     expect(metrics).toMatch(/otpd_provider_attempt_seconds_count\{channel="sms",provider="vonage"\} 1/);
     // The code that went out through vonage approves.

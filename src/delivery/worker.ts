@@ -32,6 +32,10 @@ export interface DeliveryEvents {
   finished?(channel: string, status: string): void;
   /** A provider's circuit changed state. */
   circuit?(provider: string, state: CircuitState): void;
+  /** A provider accepted a message after earlier providers of the channel failed or were skipped. */
+  failover?(channel: string, provider: string): void;
+  /** Time from queueing to a provider accepting the message (retries and failovers included). */
+  delivered?(channel: string, provider: string, seconds: number): void;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
@@ -113,6 +117,8 @@ export class DeliveryWorker {
         // Earlier providers that failed over stay on the record.
         const at = this.clock.now();
         const error = errors.length ? errors.join('; ') : null;
+        if (errors.length) this.opts.events?.failover?.(send.channel, provider.name);
+        this.opts.events?.delivered?.(send.channel, provider.name, Math.max(0, at - send.createdAt) / 1000);
         await this.store.updateSend(send.id, res.status, at, { provider: provider.name, error });
         this.opts.bus?.emit({ type: 'verification.delivered', at, verification: v, send: { id: send.id, channel: send.channel, provider: provider.name, status: res.status, error } });
         this.log.info({ ...logCtx, provider: provider.name }, 'code delivered');
