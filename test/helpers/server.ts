@@ -80,6 +80,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
   const url = await otpd.app.listen({ host: '127.0.0.1', port: 0 });
   for (const d of otpd.dialects) if (d.server) await d.server.listen({ host: '127.0.0.1', port: d.port! });
 
+  const issuedSecrets: string[] = [];
   const req: TestServer['req'] = async (method, path, body, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     const key = opts.key === undefined ? LIVE_KEY : opts.key;
@@ -110,13 +111,32 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     req,
     async credentials(dialect, opts = {}) {
       const issued = await issueDialectCredentials(otpd.store, otpd.dialectCredentials, o.clock ?? systemClock, dialect, opts.account ?? 'default', opts);
+      // Secret-looking values (tokens, secrets, keys; not ids) join the list the log scan looks for.
+      for (const [label, value] of issued.display) if (/token|secret|key|password/i.test(label) && !/\b(sid|id)\b/i.test(label)) issuedSecrets.push(value);
       return { ids: issued.records.map((r) => r.id), display: Object.fromEntries(issued.display) };
     },
     async close() {
       await otpd.close();
+      assertNoSecretsInLogs(logs.text, [LIVE_KEY, sandboxKey, ...issuedSecrets, ...codesIn(consoleOut.text)]);
       if (!o.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The codes the console provider printed (each delivery line reads "… is <code> …"). */
+function codesIn(consoleText: string): string[] {
+  return [...consoleText.matchAll(/ is ([A-Z0-9]{4,10})\b/g)].map((m) => m[1]!);
+}
+
+/**
+ * Every test server checks its own logs when it closes: no API key, issued dialect secret or delivered
+ * code may appear in them, so the whole suite doubles as a scan for leaks. Fields that are numbers by
+ * nature (pid, time) are dropped first, so a code cannot match them by chance.
+ */
+export function assertNoSecretsInLogs(logText: string, secrets: string[]): void {
+  const text = logText.replace(/"(pid|time|ms)":[\d.]+/g, '');
+  const leaked = secrets.filter((x) => x.length >= 4 && new RegExp(`(^|[^A-Za-z0-9])${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9]|$)`).test(text));
+  if (leaked.length) throw new Error(`secrets leaked into the logs: ${leaked.length} value(s), e.g. one starting ${leaked[0]!.slice(0, 3)}…`);
 }
 
 /** Polls `probe` until it returns something other than undefined. */

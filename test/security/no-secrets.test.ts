@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { d7Code, d7For } from '../helpers/d7-client.js';
 import { basicAuth, codeFor, twilioCreds } from '../helpers/twilio-client.js';
-import { startServer, type TestResponse, type TestServer, waitFor } from '../helpers/server.js';
+import { assertNoSecretsInLogs, startServer, type TestResponse, type TestServer, waitFor } from '../helpers/server.js';
 
 interface HookDelivery {
   verification_id: string;
@@ -214,5 +214,12 @@ describe('secrets never leak', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('the log scan every test server runs on close finds a leaked secret, and not a number that merely matches', () => {
+    expect(() => assertNoSecretsInLogs('{"level":30,"msg":"sent 482913 to +1415"}', ['482913'])).toThrow(/secrets leaked/);
+    expect(() => assertNoSecretsInLogs('{"level":30,"key":"otpd_live_abc123"}', ['otpd_live_abc123'])).toThrow(/secrets leaked/);
+    expect(() => assertNoSecretsInLogs('{"level":30,"pid":482913,"time":1764000482913,"ms":4829.13}', ['482913'])).not.toThrow();
+    expect(() => assertNoSecretsInLogs('{"id":"ver_01K482913X"}', ['482913'])).not.toThrow();
   });
 });

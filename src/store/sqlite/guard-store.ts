@@ -24,7 +24,13 @@ export class SqliteGuardStore implements GuardStore {
         `INSERT INTO rate_counters (key, window_start, count, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count`,
       );
-      return hits.map((h) => (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count);
+      const peek = this.s('SELECT count FROM rate_counters WHERE key = ? AND window_start = ?');
+      // A peek is a read: no row is written for a counter that is only looked at.
+      return hits.map((h) =>
+        h.add === 0
+          ? ((peek.get(h.key, h.windowStart) as { count: number } | undefined)?.count ?? 0)
+          : (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count,
+      );
     });
   }
 
