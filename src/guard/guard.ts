@@ -110,6 +110,8 @@ export class Guard {
     if (prefix) {
       hits.push(this.hitOf({ key: `ps:${a}:${prefix}`, window: HOUR, add: 1, limit: 0, name: '' }, now, DAY + HOUR));
       hits.push(this.hitOf({ key: `pa:${a}:${prefix}`, window: HOUR, add: 0, limit: 0, name: '' }, now, DAY + HOUR));
+      // Per-minute sends, to tell sends old enough to have converted from those still in flight.
+      hits.push(this.hitOf({ key: `pm:${a}:${prefix}`, window: MINUTE, add: 1, limit: 0, name: '' }, now, HOUR));
     }
     const counts = await this.store.guard.hit(hits);
     const taken = hits.filter((h) => h.add > 0);
@@ -182,6 +184,11 @@ export class Guard {
   private async judgePrefix(account: Account, prefix: string, sends: number, approvals: number, now: number): Promise<void> {
     const p = this.pumpingOf(account);
     if (p.min_sends <= 0 || sends < p.min_sends || approvals / sends >= p.min_conversion) return;
+    // Judge conversion only on sends that had time to convert.
+    const graceFrom = windowStart(now - p.conversion_grace_seconds * 1000, MINUTE);
+    const recent = p.conversion_grace_seconds > 0 ? await this.store.guard.sumWindows(`pm:${account.id}:${prefix}`, graceFrom, now + 1) : 0;
+    const matured = sends - recent;
+    if (matured < p.min_sends || approvals / matured >= p.min_conversion) return;
     const hour = windowStart(now, HOUR);
     const cacheKey = `${account.id}:${prefix}:${hour}`;
     let baseline = this.baselines.get(cacheKey);
@@ -195,7 +202,7 @@ export class Guard {
       accountId: account.id,
       prefix,
       until: now + p.block_hours * HOUR,
-      reason: `${sends} sends this hour against an hourly average of ${baseline.toFixed(1)}, ${approvals} approved`,
+      reason: `${sends} sends this hour against an hourly average of ${baseline.toFixed(1)}; ${approvals} of the ${matured} old enough to convert were approved`,
       createdAt: now,
     };
     if (await this.store.guard.blockPrefix(block)) this.hooks.prefixBlocked?.(block);

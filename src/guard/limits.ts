@@ -37,10 +37,22 @@ export interface PumpingRules {
   spike_factor: number;
   /** ...while approvals / sends in the hour stays below this. */
   min_conversion: number;
+  /**
+   * Sends younger than this are left out of the conversion figure: a real user needs a minute or two
+   * to type the code, so a legitimate burst is not mistaken for an attack before it could convert.
+   */
+  conversion_grace_seconds: number;
   block_hours: number;
 }
 
-export const DEFAULT_PUMPING: Readonly<PumpingRules> = Object.freeze({ prefix_digits: 3, min_sends: 50, spike_factor: 5, min_conversion: 0.2, block_hours: 12 });
+export const DEFAULT_PUMPING: Readonly<PumpingRules> = Object.freeze({
+  prefix_digits: 3,
+  min_sends: 50,
+  spike_factor: 5,
+  min_conversion: 0.2,
+  conversion_grace_seconds: 180,
+  block_hours: 12,
+});
 
 /** Number types refused for sms and voice by default: the ones that pay whoever owns the number. */
 export const DEFAULT_BLOCKED_NUMBER_TYPES: readonly string[] = Object.freeze(['PREMIUM_RATE', 'SHARED_COST']);

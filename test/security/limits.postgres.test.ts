@@ -17,7 +17,7 @@ describe.runIf(run)('guards across two nodes on PostgreSQL', () => {
     drop = s.drop;
     const url = new URL(POSTGRES_URL!);
     url.searchParams.set('options', `-c search_path=${s.schema}`);
-    const env = { OTPD_DATABASE_URL: url.toString(), OTPD_PUMPING_GUARD: 'min_sends=10' };
+    const env = { OTPD_DATABASE_URL: url.toString(), OTPD_PUMPING_GUARD: 'min_sends=10,conversion_grace_seconds=0' };
     a = await startServer({ env, clock });
     b = await startServer({ env, clock });
   });

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import { likeEscape, num, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface BlockRow {
   account_id: string;
@@ -18,6 +19,7 @@ export class SqliteGuardStore implements GuardStore {
   constructor(
     db: Database.Database,
     private readonly s: (sql: string) => Database.Statement,
+    private readonly group: GroupCommit,
   ) {
     this.hitTxn = db.transaction((hits: CounterHit[]) => {
       const st = this.s(
@@ -35,7 +37,7 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   async hit(hits: CounterHit[]): Promise<number[]> {
-    return hits.length ? this.hitTxn(hits) : [];
+    return hits.length ? this.group.write(() => this.hitTxn(hits)) : [];
   }
 
   async purgeCounters(now: number, limit: number): Promise<number> {

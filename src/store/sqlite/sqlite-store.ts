@@ -7,6 +7,7 @@ import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
@@ -19,6 +20,8 @@ export class SqliteStore implements Store {
   readonly dialects: SqliteDialectStore;
   readonly webhooks: SqliteWebhookStore;
   readonly guard: SqliteGuardStore;
+  /** The hot-path writes share commits; see group-commit.ts. */
+  private readonly group: GroupCommit;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
   private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
@@ -42,9 +45,10 @@ export class SqliteStore implements Store {
     this.claimTxn = this.db.transaction(this.claimTx);
     this.attemptTxn = this.db.transaction(this.attemptTx);
     this.purgeTxn = this.db.transaction(this.purgeTx);
+    this.group = new GroupCommit(this.db);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
-    this.guard = new SqliteGuardStore(this.db, (sql) => this.s(sql));
+    this.guard = new SqliteGuardStore(this.db, (sql) => this.s(sql), this.group);
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -80,6 +84,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.group.flush();
     this.db.close();
   }
 
@@ -191,7 +196,7 @@ export class SqliteStore implements Store {
   };
 
   async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
-    return this.insertTxn.immediate(v, send, now, idem);
+    return this.group.write(() => this.insertTxn(v, send, now, idem));
   }
 
   private readonly sendTx = (accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): SendResult => {
@@ -207,7 +212,7 @@ export class SqliteStore implements Store {
   };
 
   async recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult> {
-    return this.sendTxn.immediate(accountId, id, send, now, cooldownMs, idem);
+    return this.group.write(() => this.sendTxn(accountId, id, send, now, cooldownMs, idem));
   }
 
   async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
@@ -249,7 +254,7 @@ export class SqliteStore implements Store {
   };
 
   async attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult> {
-    return this.attemptTxn.immediate(accountId, id, now, decide);
+    return this.group.write(() => this.attemptTxn(accountId, id, now, decide));
   }
 
   private finishStmt(): Stmt {
@@ -257,7 +262,7 @@ export class SqliteStore implements Store {
   }
 
   async finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean> {
-    return this.finishStmt().run(to, now, id).changes === 1;
+    return this.group.write(() => this.finishStmt().run(to, now, id).changes === 1);
   }
 
   // ---- outbox ------------------------------------------------------------
@@ -277,13 +282,13 @@ export class SqliteStore implements Store {
   };
 
   async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryJob[]> {
-    return this.claimTxn.immediate(now, leaseMs, limit);
+    return this.group.write(() => this.claimTxn(now, leaseMs, limit));
   }
 
   async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
-    this.s('UPDATE sends SET status = ?, provider = coalesce(?, provider), error = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?').run(
+    await this.group.write(() => this.s('UPDATE sends SET status = ?, provider = coalesce(?, provider), error = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?').run(
       status, opts.provider ?? null, opts.error ?? null, opts.retryAt ?? now, now, id,
-    );
+    ));
   }
 
   async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<ReceiptResult | null> {
@@ -349,7 +354,7 @@ export class SqliteStore implements Store {
   };
 
   async purgeVerifications(before: number, limit: number): Promise<number> {
-    return this.purgeTxn.immediate(before, limit);
+    return this.group.write(() => this.purgeTxn(before, limit));
   }
 
   async purgeIdempotency(now: number, limit: number): Promise<number> {
