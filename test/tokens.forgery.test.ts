@@ -125,3 +125,22 @@ describe('proof token forgery', () => {
     }
   });
 });
+
+describe('EdDSA proof tokens (OTPD_TOKEN_ALG=EdDSA)', () => {
+  it('are signed with Ed25519, verify online and offline, and a tampered one fails', async () => {
+    const e = await startServer({ env: { OTPD_TOKEN_ALG: 'EdDSA' } });
+    try {
+      const c = await e.req('POST', '/v1/verifications', { to: '+14155556001', channel: 'sms' }, { key: e.sandboxKey });
+      const { token } = (await e.req('POST', `/v1/verifications/${c.body.id}/check`, { code: c.body.code }, { key: e.sandboxKey })).body as { token: string };
+      expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'EdDSA', typ: 'JWT' });
+      expect((await e.req('POST', '/v1/tokens/verify', { token }, { key: e.sandboxKey })).body).toMatchObject({ valid: true, claims: { sub: '+14155556001' } });
+      const jwks = createLocalJWKSet((await e.req('GET', '/.well-known/jwks.json', undefined, { key: null })).body);
+      expect((await jwtVerify(token, jwks, { issuer: 'otpd' })).payload['verification_id']).toBe(c.body.id);
+      const [h, p, sig] = token.split('.');
+      const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: '+10000000000' })).toString('base64url')}.${sig}`;
+      expect((await e.req('POST', '/v1/tokens/verify', { token: forged }, { key: e.sandboxKey })).body).toMatchObject({ valid: false, reason: 'invalid_signature' });
+    } finally {
+      await e.close();
+    }
+  });
+});

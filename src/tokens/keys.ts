@@ -1,5 +1,6 @@
 // Token signing keys: generated on first start, sealed in the store, published as a JWKS.
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';
@@ -10,7 +11,7 @@ export interface LoadedKey {
   kid: string;
   alg: TokenAlg;
   publicJwk: JWK;
-  privateKey: CryptoKey;
+  signer: KeyObject;
 }
 
 /** The keys tokens are signed and checked with: the current key signs, current and previous verify. */
@@ -72,7 +73,8 @@ export class KeyRing {
 
   private async load(r: SigningKeyRecord): Promise<LoadedKey> {
     const priv = JSON.parse(this.secrets.open(r.privateSealed)) as JWK;
-    const privateKey = (await importJWK(priv, r.alg)) as CryptoKey;
-    return { kid: r.kid, alg: r.alg as TokenAlg, publicJwk: JSON.parse(r.publicJwk) as JWK, privateKey };
+    // A node:crypto KeyObject: signing with it is synchronous and skips WebCrypto's job queue.
+    const signer = createPrivateKey({ key: priv as JsonWebKey, format: 'jwk' });
+    return { kid: r.kid, alg: r.alg as TokenAlg, publicJwk: JSON.parse(r.publicJwk) as JWK, signer };
   }
 }

@@ -1,6 +1,6 @@
 // Proof tokens: a short-lived JWT issued on approval, and its verification against our own keys.
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { randomUUID, sign } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { KeyRing } from './keys.js';
 
@@ -20,6 +20,8 @@ export type TokenVerdict =
   | { valid: true; claims: JWTPayload }
   | { valid: false; reason: 'expired' | 'invalid_signature' | 'unknown_key' | 'algorithm_not_allowed' | 'malformed' | 'invalid_claims' | 'foreign_account' };
 
+const b64url = (s: string): string => Buffer.from(s).toString('base64url');
+
 export class TokenService {
   constructor(
     private readonly ring: KeyRing,
@@ -33,15 +35,25 @@ export class TokenService {
     const key = this.ring.current;
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + this.ttlSeconds;
-    const token = await new SignJWT({ verification_id: claims.verification_id, account: claims.account, channel: claims.channel })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setSubject(claims.sub)
-      .setIssuer(this.issuer)
-      .setJti(randomUUID())
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(key.privateKey);
-    return { token, expiresAt: exp * 1000 };
+    // A compact JWS built here and signed with node:crypto: the same bytes jose would make, several times
+    // cheaper than WebCrypto's asynchronous sign. jose still verifies every token.
+    const header = b64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' }));
+    const payload = b64url(
+      JSON.stringify({
+        verification_id: claims.verification_id,
+        account: claims.account,
+        channel: claims.channel,
+        sub: claims.sub,
+        iss: this.issuer,
+        jti: randomUUID(),
+        iat,
+        exp,
+      }),
+    );
+    const input = `${header}.${payload}`;
+    const signature =
+      key.alg === 'ES256' ? sign('sha256', Buffer.from(input), { key: key.signer, dsaEncoding: 'ieee-p1363' }) : sign(null, Buffer.from(input), key.signer);
+    return { token: `${input}.${signature.toString('base64url')}`, expiresAt: exp * 1000 };
   }
 
   /**
