@@ -1,5 +1,5 @@
 // Recipient normalisation: E.164 phone numbers (libphonenumber-js) and email addresses.
-import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { parsePhoneNumberWithError, type PhoneNumber } from 'libphonenumber-js/max';
 import { OtpError } from './errors.js';
 import type { Channel } from './types.js';
 
@@ -17,11 +17,54 @@ export function normalisePhone(raw: string): string {
   try {
     const p = parsePhoneNumberWithError(s);
     if (!p.isValid()) throw new Error('not a valid number');
+    remember(p.number, p);
     return p.number;
   } catch {
     throw new OtpError('invalid_recipient', `'${s.slice(0, 32)}' is not a valid phone number.`, {
       fields: [{ field: 'to', detail: 'is not a valid phone number' }],
     });
+  }
+}
+
+export interface PhoneFacts {
+  country: string | null;
+  callingCode: string;
+  national: string;
+  /** libphonenumber-js number type (MOBILE, PREMIUM_RATE, …), worked out on first use: it is the costly part. */
+  readonly type: string | null;
+}
+
+/** Numbers seen lately: normalising a number and guarding its send (and its check) parse it once. */
+const recent = new Map<string, PhoneFacts | null>();
+const RECENT_MAX = 5_000;
+
+function remember(e164: string, p: PhoneNumber | null): PhoneFacts | null {
+  let type: string | null | undefined;
+  const facts: PhoneFacts | null = p
+    ? {
+        country: p.country ?? null,
+        callingCode: p.countryCallingCode,
+        national: p.nationalNumber,
+        get type() {
+          if (type === undefined) type = p.getType() ?? null;
+          return type;
+        },
+      }
+    : null;
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(e164, facts);
+  return facts;
+}
+
+/** Country, calling code, national digits and number type of an E.164 number; null for email addresses. */
+export function phoneFacts(e164: string): PhoneFacts | null {
+  if (!e164.startsWith('+')) return null;
+  const hit = recent.get(e164);
+  if (hit !== undefined) return hit;
+  try {
+    return remember(e164, parsePhoneNumberWithError(e164));
+  } catch {
+    return remember(e164, null);
   }
 }
 

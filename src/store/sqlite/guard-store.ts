@@ -37,7 +37,8 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   async hit(hits: CounterHit[]): Promise<number[]> {
-    return hits.length ? this.group.write(() => this.hitTxn(hits)) : [];
+    // Counters need no acknowledgement of their own: they ride along with the request's next write.
+    return hits.length ? this.group.now(() => this.hitTxn(hits)) : [];
   }
 
   async purgeCounters(now: number, limit: number): Promise<number> {
