@@ -8,11 +8,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runLoad, type LoadResult } from './client.js';
+import { sampleRss, type RssReport } from './memory.js';
+import { dbBytes, mb, preload, type PreloadResult, type Target } from './preload.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const BARE = join(ROOT, 'dist/bench/bare-server.js');
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
+const SECRET = 'bench-secret-not-for-production-0123456789';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,8 +28,21 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** Write a V8 CPU profile of each otpd process into this folder (node --cpu-prof). */
     'cpu-prof': { type: 'string' },
+    /** Bulk-load this many past verifications (one send each) into each fresh database before otpd starts. */
+    preload: { type: 'string', default: '0' },
+    /** Days the preloaded verifications span; also passed to otpd as OTPD_RETENTION_DAYS. */
+    retention: { type: 'string', default: '7' },
+    /** Only time the loader: preload each store, print the time and size, drop, exit. */
+    'preload-only': { type: 'boolean', default: false },
   },
 });
+const preloadRows = Number(args.preload.replace(/[_,]/g, ''));
+const retentionDays = Number(args.retention);
+if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--preload ${args.preload}: a whole number of verifications`);
+if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`--retention ${args.retention}: whole days, at least 1`);
+
+/** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
+type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; preload?: PreloadResult };
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -62,10 +78,12 @@ function cpuMicros(pid: number | undefined): number | null {
   }
 }
 
-/** Runs the load and adds the server's CPU µs per pair: steadier than pairs/s on a shared machine. */
-async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number): Promise<LoadResult> {
+/** Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine) and its RSS. */
+async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number): Promise<Measured> {
   const before = cpuMicros(pid);
-  const r = await runLoad(url, key, concurrency, duration, warmup);
+  const rss = sampleRss(pid, warmup * 1000);
+  const r: Measured = await runLoad(url, key, concurrency, duration, warmup);
+  r.rss = rss.stop();
   const after = cpuMicros(pid);
   if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
   return r;
@@ -74,8 +92,12 @@ async function measured(url: string, key: string, pid: number | undefined, concu
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 /** A database for one run: a temp SQLite file, or a fresh PostgreSQL schema dropped afterwards. */
-async function database(store: string, dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (store === 'sqlite') return { url: `sqlite:${join(dir, 'otpd.sqlite')}`, drop: async () => undefined };
+async function database(store: string, dir: string): Promise<{ url: string; target: Target; drop: () => Promise<void> }> {
+  if (store === 'sqlite') {
+    const path = join(dir, 'otpd.sqlite');
+    const drop = async () => ['', '-wal', '-shm'].forEach((x) => rmSync(path + x, { force: true }));
+    return { url: `sqlite:${path}`, target: { kind: 'sqlite', path }, drop };
+  }
   if (store !== 'postgres') throw new Error(`--store ${store}: use sqlite or postgres`);
   const base = process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG;
   const schema = `otpd_bench_${randomBytes(4).toString('hex')}`;
@@ -88,18 +110,28 @@ async function database(store: string, dir: string): Promise<{ url: string; drop
   await admin(`CREATE SCHEMA ${schema}`);
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { url: url.toString(), drop: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
+  return { url: url.toString(), target: { kind: 'postgres', url: url.toString(), schema }, drop: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
 }
 
-async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number): Promise<LoadResult> {
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number): Promise<Measured> {
   const db = await database(store, dir);
+  let loaded: PreloadResult | undefined;
+  try {
+    if (preloadRows > 0) loaded = await preload(db.target, preloadRows, retentionDays, SECRET, progress);
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
   const port = await freePort();
   const env = {
     ...process.env,
     NODE_ENV: 'production',
     OTPD_PORT: String(port),
     OTPD_DATABASE_URL: db.url,
-    OTPD_SECRET: 'bench-secret-not-for-production-0123456789',
+    OTPD_SECRET: SECRET,
+    OTPD_RETENTION_DAYS: String(retentionDays),
     OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
     OTPD_LOG_LEVEL: args['log-level'],
     // The load exceeds the default per-account create limit (200/s) by design; every other guard stays on.
@@ -112,7 +144,9 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
     const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
     const sandboxKey = out.trim().split('\n').pop()!;
-    return await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
+    const dbBytesStart = await dbBytes(db.target);
+    const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
+    return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), preload: loaded };
   } finally {
     if (otpd.exitCode === null) {
       otpd.kill('SIGTERM');
@@ -130,17 +164,28 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'otpd-bench-'));
   let bare: ChildProcess | undefined;
   try {
+    if (args['preload-only']) {
+      for (const store of stores) {
+        const db = await database(store, dir);
+        try {
+          await preload(db.target, preloadRows, retentionDays, SECRET, progress);
+        } finally {
+          await db.drop();
+        }
+      }
+      return;
+    }
     const barePort = await freePort();
     bare = spawn(process.execPath, [BARE, String(barePort)], { stdio: 'ignore' });
     await waitReady(`http://127.0.0.1:${barePort}/healthz`, bare);
     const bareResult = await measured(`http://127.0.0.1:${barePort}`, 'bare', bare.pid, concurrency, duration, warmup);
     bare.kill('SIGTERM');
 
-    const results: Record<string, LoadResult> = {};
+    const results: Record<string, Measured> = {};
     for (const store of stores) results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'] };
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, retentionDays };
     const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
     print(machine, settings, bareResult, results, ratios);
     if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: bareResult, otpd: results, ratios }, null, 2));
@@ -150,23 +195,31 @@ async function main(): Promise<void> {
   }
 }
 
-function print(machine: object, settings: object, bare: LoadResult, results: Record<string, LoadResult>, ratios: Record<string, number>): void {
+function print(machine: object, settings: object, bare: Measured, results: Record<string, Measured>, ratios: Record<string, number>): void {
   const kv = (o: object) => Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-  const row = (name: string, r: LoadResult) =>
-    `| ${name.padEnd(17)} | ${fmt(r.pairsPerSecond, 0).padStart(8)} | ${fmt(r.cpuMicrosPerPair ?? NaN, 0).padStart(11)} | ${fmt(r.create.p50, 2).padStart(10)} | ${fmt(r.create.p99, 2).padStart(10)} | ${fmt(r.check.p50, 2).padStart(9)} | ${fmt(r.check.p99, 2).padStart(9)} | ${String(r.errors).padStart(6)} |`;
+  const row = (name: string, r: Measured) =>
+    `| ${name.padEnd(17)} | ${fmt(r.pairsPerSecond, 0).padStart(8)} | ${fmt(r.cpuMicrosPerPair ?? NaN, 0).padStart(11)} | ${fmt(r.create.p50, 2).padStart(10)} | ${fmt(r.create.p99, 2).padStart(10)} | ${fmt(r.check.p50, 2).padStart(9)} | ${fmt(r.check.p99, 2).padStart(9)} | ${String(r.errors).padStart(6)} | ` +
+    `${fmt(r.rss?.startMB ?? NaN, 0).padStart(9)} | ${fmt(r.rss?.endMB ?? NaN, 0).padStart(7)} | ${fmt(r.rss?.maxMB ?? NaN, 0).padStart(7)} | ${(r.dbBytesEnd === undefined ? '-' : mb(r.dbBytesEnd)).padStart(5)} |`;
   const lines = [
     `machine: ${kv(machine)}`,
     `settings: ${kv(settings)}`,
     '',
-    '| target            |  pairs/s | µs CPU/pair | create p50 | create p99 | check p50 | check p99 | errors |',
-    '| ----------------- | -------: | ----------: | ---------: | ---------: | --------: | --------: | -----: |',
+    '| target            |  pairs/s | µs CPU/pair | create p50 | create p99 | check p50 | check p99 | errors | RSS start | RSS end | RSS max | db MB |',
+    '| ----------------- | -------: | ----------: | ---------: | ---------: | --------: | --------: | -----: | --------: | ------: | ------: | ----: |',
     row('bare node:http', bare),
     ...Object.entries(results).map(([store, r]) => row(`otpd (${store})`, r)),
     '',
     ...Object.entries(ratios).map(([store, q]) => `ratio otpd (${store}) / bare pairs/s: ${fmt(q, 3)}`),
   ];
   if (results['sqlite'] && results['postgres']) lines.push(`ratio postgres / sqlite pairs/s: ${fmt(results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond, 3)}`);
-  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair)');
+  for (const [store, r] of Object.entries(results)) {
+    const g = r.rss;
+    const w = g && g.windowSeconds >= 60 ? ['first minute', 'last minute'] : [`first ${fmt(g?.windowSeconds ?? NaN)} s`, `last ${fmt(g?.windowSeconds ?? NaN)} s`];
+    if (g) lines.push(`rss growth over the run, otpd (${store}): ${g.growthMB >= 0 ? '+' : ''}${fmt(g.growthMB)} MB (${w[0]} avg ${fmt(g.firstAvgMB)} → ${w[1]} avg ${fmt(g.lastAvgMB)} MB)`);
+    if (r.preload) lines.push(`preload otpd (${store}): ${r.preload.rows.toLocaleString('en')} verifications in ${fmt(r.preload.seconds)} s, ${mb(r.preload.bytes)} MB`);
+    if (r.dbBytesStart !== undefined && r.dbBytesEnd !== undefined) lines.push(`db size otpd (${store}): ${mb(r.dbBytesStart)} MB at start → ${mb(r.dbBytesEnd)} MB at end`);
+  }
+  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run)');
   for (const [store, r] of Object.entries(results)) if (r.firstError) lines.push(`first otpd (${store}) error: ${r.firstError}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,20 +1,21 @@
 // A drain loop for an outbox: runs a batch step until it reports no more work, then sleeps; wake() runs it now.
 import type { Logger } from 'pino';
 
-export class PollLoop {
+export abstract class PollLoop {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private again = false;
   private stopped = true;
   private draining: Promise<void> = Promise.resolve();
 
-  /** `step` handles one batch and answers whether a full batch was taken (so there may be more). */
   constructor(
-    private readonly name: string,
+    private readonly loopName: string,
     private readonly pollMs: number,
-    private readonly step: () => Promise<boolean>,
-    private readonly log: Logger,
+    private readonly loopLog: Logger,
   ) {}
+
+  /** Handles one batch; answers whether a full batch was taken (so there may be more). */
+  protected abstract step(): Promise<boolean>;
 
   start(): void {
     this.stopped = false;
@@ -46,7 +47,7 @@ export class PollLoop {
         if (await this.step()) this.again = true;
       } while (this.again && !this.stopped);
     } catch (e) {
-      this.log.error({ err: e }, `${this.name}: drain failed`);
+      this.loopLog.error({ err: e }, `${this.loopName}: drain failed`);
     } finally {
       this.running = false;
       this.schedule(this.pollMs);

@@ -40,8 +40,8 @@ export interface DeliveryEvents {
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
 
-export class DeliveryWorker {
-  private readonly loop: PollLoop;
+/** Delivers the outbox: `wake()` when a send is queued, `drain()` to deliver every due send now. */
+export class DeliveryWorker extends PollLoop {
   private readonly circuits = new Map<string, Circuit>();
 
   constructor(
@@ -52,28 +52,10 @@ export class DeliveryWorker {
     private readonly log: Logger,
     private readonly opts: WorkerOptions = DEFAULT_WORKER_OPTIONS,
   ) {
-    this.loop = new PollLoop('delivery worker', opts.pollMs, () => this.step(), log);
+    super('delivery worker', opts.pollMs, log);
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Drain soon: called when a send was queued, so delivery does not wait for the next poll. */
-  wake(): void {
-    this.loop.wake();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-  }
-
-  /** Delivers every due send, batch by batch. */
-  async drain(): Promise<void> {
-    await this.loop.drain();
-  }
-
-  private async step(): Promise<boolean> {
+  protected async step(): Promise<boolean> {
     const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
     await Promise.all(jobs.map((j) => this.deliver(j)));
     return jobs.length === this.opts.batchSize;
@@ -193,7 +175,7 @@ export class DeliveryWorker {
     const res = await this.store.recordSend(v.accountId, v.id, { channel: to, status: 'queued' }, this.clock.now(), 0);
     if (res.sent) {
       this.log.info({ verification_id: v.id, from: failed, to }, 'channel fallback: sending on another channel');
-      this.loop.wake();
+      this.wake();
     }
   }
 

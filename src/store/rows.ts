@@ -3,6 +3,7 @@
 import type { Scope } from '../core/types.js';
 import type { Account, ApiKeyRecord, Channel, CodeType, SendRecord, SendStatus, TemplateRecord, VerificationRecord, VerificationStatus } from '../core/types.js';
 import type { AccountSettings } from '../core/account-settings.js';
+import type { PrefixBlock } from './guard-types.js';
 import type { SigningKeyRecord } from './types.js';
 
 export type Num = number | string;
@@ -183,4 +184,16 @@ export function toSigningKey(r: { kid: string; alg: string; public_jwk: string; 
 /** `text` for a LIKE pattern, with its wildcards escaped. */
 export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export interface BlockRow {
+  account_id: string;
+  prefix: string;
+  until: Num;
+  reason: string;
+  created_at: Num;
+}
+
+export function toBlock(r: BlockRow): PrefixBlock {
+  return { accountId: r.account_id, prefix: r.prefix, until: num(r.until), reason: r.reason, createdAt: num(r.created_at) };
 }

@@ -18,9 +18,8 @@ export interface DispatcherOptions {
   onAttempt?: (type: string, result: 'delivered' | 'retry' | 'failed') => void;
 }
 
-export class WebhookDispatcher {
-  private readonly loop: PollLoop;
-
+/** Delivers queued event webhooks: `wake()` when one is queued, `drain()` to send every due one now (tests). */
+export class WebhookDispatcher extends PollLoop {
   constructor(
     private readonly store: Store,
     private readonly secrets: Secrets,
@@ -28,27 +27,10 @@ export class WebhookDispatcher {
     private readonly log: Logger,
     private readonly opts: DispatcherOptions,
   ) {
-    this.loop = new PollLoop('webhook dispatcher', opts.pollMs, () => this.step(), log);
+    super('webhook dispatcher', opts.pollMs, log);
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-  }
-
-  /** Sends every due event now (tests call this after moving the clock). */
-  async drain(): Promise<void> {
-    await this.loop.drain();
-  }
-
-  private async step(): Promise<boolean> {
+  protected async step(): Promise<boolean> {
     const jobs = await this.store.webhooks.claim(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
     await Promise.all(jobs.map((j) => this.send(j)));
     return jobs.length === this.opts.batchSize;

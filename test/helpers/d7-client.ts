@@ -1,6 +1,7 @@
 // A D7 Verify v1 client for the tests: JSON over fetch with a bearer token, and the code read back from the console provider.
 import { verIdOf } from '../../src/dialects/d7/ids.js';
 import { waitFor, type TestServer } from './server.js';
+import { readResponse } from './http.js';
 
 export interface D7Response {
   status: number;
@@ -32,14 +33,7 @@ export function d7Client(base: string, token: string): D7Client {
       headers['content-type'] ??= 'application/json';
     }
     const res = await fetch(base + path, { method, headers, body: payload });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
+    return readResponse(res);
   };
   return {
     base,

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { Clock } from '../../src/core/clock.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { TestResponse, TestServer } from './server.js';
+import { readResponse } from './http.js';
 
 export interface EkoCreds {
   developerKey: string;
@@ -74,14 +75,7 @@ export function ekoClient(base: string, creds: EkoCreds, clock: Clock = systemCl
     }
     const qs = o.query ? `?${new URLSearchParams(o.query).toString()}` : '';
     const res = await fetch(base + path + qs, { method, headers, body: payload });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text, sent: headers };
+    return { ...(await readResponse(res)), sent: headers };
   };
   return {
     creds,

@@ -1,6 +1,7 @@
 // A plain GetOTP client for the dialect tests: the calls an app makes to otp.dev, aimed at otpd's /getotp mount.
 import { codeFromConsole, type TestServer } from './server.js';
 import { verificationIdOf } from '../../src/dialects/getotp/ids.js';
+import { readResponse } from './http.js';
 
 export const SAMPLE_TEMPLATE = '6d16aa9d-bf19-4141-8169-48b46d972fc6';
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -43,14 +44,7 @@ export async function call(
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
   }
   const res = await fetch(base + path, { method, headers, body, redirect: o.redirect ?? 'manual' });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  return readResponse(res);
 }
 
 /** Registers a template under `id` (otpd's template upkeep endpoint of the dialect). */

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { issueDialectCredentials } from '../../src/dialects/issue.js';
+import { readResponse } from './http.js';
 import { loadConfig } from '../../src/config/load.js';
 import { bootstrap, createOtpd, type Otpd } from '../../src/main.js';
 
@@ -88,15 +89,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     let payload: string | undefined = opts.raw;
     if (body !== undefined) payload = JSON.stringify(body);
     if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    const res = await fetch(url + path, { method, headers, body: payload });
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
+    return readResponse(await fetch(url + path, { method, headers, body: payload }));
   };
 
   return {

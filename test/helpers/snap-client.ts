@@ -1,6 +1,7 @@
 // A Finpay (BI SNAP) partner written from the published formulas with node:crypto only, for the snap dialect tests.
 import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { TestServer } from './server.js';
+import { readResponse } from './http.js';
 
 export interface SnapResponse {
   status: number;
@@ -90,14 +91,7 @@ export class SnapClient {
     const h: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (v !== null) h[k] = v;
     const res = await fetch(this.base + path, { method: 'POST', headers: h, body });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
+    return readResponse(res);
   }
 
   /** POST /v1.0/access-token/b2b; remembers the token on success. */

@@ -2,6 +2,7 @@
 import twilio from 'twilio';
 import { verificationIdOf } from '../../src/dialects/twilio/ids.js';
 import { codeFromConsole, type TestResponse, type TestServer } from './server.js';
+import { readResponse } from './http.js';
 
 export interface TwilioCreds {
   accountSid: string;
@@ -41,14 +42,7 @@ export async function twilioReq(
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
   }
   const res = await fetch(base + path, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  return readResponse(res);
 }
 
 /** The real `twilio` SDK aimed at an otpd Twilio mount (`base` is e.g. http://127.0.0.1:PORT/twilio). */

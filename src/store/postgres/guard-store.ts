@@ -1,16 +1,8 @@
 // PostgreSQL implementation of the guard store: counters (one round trip for all), prefix statistics and blocks.
-import { likeEscape, num, type Num } from '../rows.js';
+import { likeEscape, num, toBlock, type BlockRow, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
-interface BlockRow {
-  account_id: string;
-  prefix: string;
-  until: Num;
-  reason: string;
-  created_at: Num;
-}
-const toBlock = (r: BlockRow): PrefixBlock => ({ accountId: r.account_id, prefix: r.prefix, until: num(r.until), reason: r.reason, createdAt: num(r.created_at) });
 
 export class PostgresGuardStore implements GuardStore {
   constructor(private readonly q: Query) {}

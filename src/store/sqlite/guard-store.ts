@@ -1,17 +1,9 @@
 // SQLite implementation of the guard store: counters, prefix statistics and prefix blocks.
 import type Database from 'better-sqlite3';
-import { likeEscape, num, type Num } from '../rows.js';
+import { likeEscape, num, toBlock, type BlockRow, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 import type { GroupCommit } from './group-commit.js';
 
-interface BlockRow {
-  account_id: string;
-  prefix: string;
-  until: Num;
-  reason: string;
-  created_at: Num;
-}
-const toBlock = (r: BlockRow): PrefixBlock => ({ accountId: r.account_id, prefix: r.prefix, until: num(r.until), reason: r.reason, createdAt: num(r.created_at) });
 
 export class SqliteGuardStore implements GuardStore {
   private readonly hitTxn: (hits: CounterHit[]) => number[];
