@@ -191,6 +191,12 @@ export class PostgresStore implements Store {
   }
 
   async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
+    // Without an idempotency key the common case is one statement (one round trip instead of four);
+    // anything unusual (a lapsed pending row to close, a racing insert) falls back to the transaction.
+    if (!idem) {
+      const fast = await this.insertInOneStatement(v, send, now);
+      if (fast) return fast;
+    }
     for (let tries = 0; ; tries++) {
       try {
         return await this.tx(async (c) => {
@@ -245,6 +251,48 @@ export class PostgresStore implements Store {
         throw e;
       }
     }
+  }
+
+  /**
+   * Finds a live pending verification for the recipient, or inserts the verification and its first
+   * send, in one statement (the one-pending index turns a conflicting insert into nothing). Null when
+   * neither happened: a lapsed pending row still in the way, or a create that committed meanwhile;
+   * the transactional path sorts both out.
+   */
+  private async insertInOneStatement(v: VerificationRecord, send: NewSend, now: number): Promise<InsertResult | null> {
+    const r = fromVerification(v);
+    let rows: Array<{ k: string; r: Record<string, unknown> }>;
+    try {
+      rows = await this.q(
+        `WITH pending AS (
+           SELECT * FROM verifications WHERE account_id = $2 AND to_addr = $3 AND status = 'pending' AND expires_at > $29 ORDER BY id DESC LIMIT 1
+         ), v AS (
+           INSERT INTO verifications (${V_COLS})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+           ON CONFLICT (account_id, to_addr) WHERE status = 'pending' DO NOTHING
+           RETURNING id
+         ), s AS (
+           INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at)
+           SELECT v.id, $27, NULL, $28, 0, $29, 0, $29, $29 FROM v
+           RETURNING *
+         )
+         SELECT 'pending' AS k, to_jsonb(p) AS r FROM pending p
+         UNION ALL
+         SELECT 'send' AS k, to_jsonb(x) AS r FROM s x`,
+        [
+          r.id, r.account_id, r.to_addr, r.channel, r.status, r.code_hash, r.code_sealed, r.code_type, r.code_length, r.attempts, r.max_attempts,
+          r.send_count, r.max_sends, r.last_sent_at, r.created_at, r.updated_at, r.expires_at, r.locale, r.template_id, r.sender, r.reference,
+          v.metadata === null ? null : JSON.stringify(v.metadata), v.sandbox, r.app_name, r.message, r.payload, send.channel, send.status, now,
+        ],
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) return null;
+      throw e;
+    }
+    const pending = rows.find((x) => x.k === 'pending');
+    if (pending) return { kind: 'pending_exists', record: toVerification(jsonbVerification(pending.r as unknown as VerificationRow)) };
+    const sent = rows.find((x) => x.k === 'send');
+    return sent ? { kind: 'created', record: v, sends: [toSend(sent.r as unknown as SendRow)] } : null;
   }
 
   async recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult> {
