@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
+import { EVENT_TYPES } from '../src/core/events.js';
 import { RETRY_DELAYS_MS } from '../src/webhooks/schedule.js';
 import { closeServer, jsonPeer, listenLocal } from './helpers/provider.js';
 import { codeFromConsole, startServer, waitFor, type TestServer } from './helpers/server.js';
@@ -23,15 +24,7 @@ async function receiver(status: () => number = () => 204): Promise<{ url: string
   return { url: await listenLocal(server), got, server };
 }
 
-const ALL = [
-  'verification.created',
-  'verification.delivered',
-  'verification.delivery_failed',
-  'verification.approved',
-  'verification.canceled',
-  'verification.expired',
-  'verification.max_attempts_reached',
-];
+const ALL = EVENT_TYPES.filter((t) => t.startsWith('verification.'));
 
 describe('event webhooks', () => {
   let s: TestServer;
