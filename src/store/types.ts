@@ -37,6 +37,15 @@ export type AttemptResult =
   /** Counted; `record` is the row after counting and after `transition`, if any. */
   | { counted: true; record: VerificationRecord; transition: Transition | null };
 
+/**
+ * What a code check compares, for a backend that decides in one statement instead of calling
+ * `decide` between two: the keyed hash of the candidate code (HMAC, so its bytes say nothing about
+ * the code without the server's secret). The decision must equal `decideCheck`.
+ */
+export interface CheckCandidate {
+  codeHash: Buffer;
+}
+
 export interface ReceiptResult {
   send: SendRecord;
   verification: VerificationRecord;
@@ -105,7 +114,7 @@ export interface Store {
    * In one transaction: count one check attempt if the verification is pending, unexpired and under
    * its cap; then apply the transition `decide` picks for the counted row (a pure function).
    */
-  attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult>;
+  attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null, candidate?: CheckCandidate): Promise<AttemptResult>;
   /** pending -> `to`, only if still pending; clears the sealed code. False if it was not pending. */
   finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean>;
 

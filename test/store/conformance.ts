@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import type { VerificationRecord } from '../../src/core/types.js';
+import { decideCheck } from '../../src/core/verification.js';
 import type { Store } from '../../src/store/types.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -341,6 +342,25 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect((await store.guard.listPrefixBlocks(T0)).map((b) => b.prefix)).toEqual(['+33612']);
       expect(await store.guard.unblockPrefix('+33612')).toBe(1);
       expect(await store.guard.listPrefixBlocks(T0)).toEqual([]);
+    });
+
+    it('a check with its candidate hash decides as decideCheck does, under races too', async () => {
+      const right = { codeHash: Buffer.alloc(32, 7) };
+      const wrong = { codeHash: Buffer.alloc(32, 8) };
+      const decideWith = (c: { codeHash: Buffer }) => (r: VerificationRecord) => decideCheck(r, c.codeHash.equals(r.codeHash));
+      const a = record({ id: newId('ver', T0), to: '+14155550121' });
+      await store.insertVerification(a, { channel: 'sms', status: 'sandbox' }, T0);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.attempt(accountId, a.id, T0 + 1, decideWith(right), right)));
+      expect(results.filter((r) => r.counted && r.transition === 'approved')).toHaveLength(1);
+      expect(results.filter((r) => !r.counted && r.record?.status === 'approved')).toHaveLength(19);
+      expect((await store.getVerification(accountId, a.id))?.codeSealed).toBeNull();
+
+      const b = record({ id: newId('ver', T0), to: '+14155550122' });
+      await store.insertVerification(b, { channel: 'sms', status: 'sandbox' }, T0);
+      const wrongs = [];
+      for (let i = 0; i < 6; i++) wrongs.push(await store.attempt(accountId, b.id, T0 + 1, decideWith(wrong), wrong));
+      expect(wrongs.map((r) => (r.counted ? (r.transition ?? 'counted') : 'refused'))).toEqual(['counted', 'counted', 'counted', 'counted', 'max_attempts_reached', 'refused']);
+      expect(await store.attempt(accountId, b.id, T0 + 1, decideWith(right), right)).toMatchObject({ counted: false, record: { status: 'max_attempts_reached' } });
     });
   });
 }
