@@ -4,6 +4,7 @@ import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Caller } from '../core/engine.js';
 import { newId } from '../core/ids.js';
+import { TtlCache } from '../core/ttl-cache.js';
 import type { DialectCredential } from '../store/dialect-types.js';
 import type { Store } from '../store/types.js';
 import type { CredentialOptions } from './types.js';
@@ -18,7 +19,7 @@ export interface ResolvedCredential {
 }
 
 export class DialectCredentials {
-  private readonly cache = new Map<string, { hit: ResolvedCredential; until: number }>();
+  private readonly cache = new TtlCache<ResolvedCredential>(CACHE_TTL_MS, CACHE_MAX);
 
   constructor(
     private readonly store: Store,
@@ -83,8 +84,8 @@ export class DialectCredentials {
   async find(dialect: string, lookup: string): Promise<ResolvedCredential | null> {
     const id = `${dialect}\0${lookup}`;
     const now = this.clock.now();
-    const c = this.cache.get(id);
-    if (c && c.until > now) return c.hit;
+    const cached = this.cache.get(id, now);
+    if (cached) return cached;
     const credential = await this.store.dialects.findCredential(dialect, lookup);
     const account = credential ? await this.store.getAccount(credential.accountId) : null;
     if (!credential || !account) {
@@ -93,8 +94,7 @@ export class DialectCredentials {
     }
     const hit = { credential, caller: { account, sandbox: credential.sandbox } };
     // Only found credentials are cached, so guessed identifiers cannot fill the cache.
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(id, { hit, until: now + CACHE_TTL_MS });
+    this.cache.set(id, hit, now);
     return hit;
   }
 }

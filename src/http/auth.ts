@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Caller } from '../core/engine.js';
+import { TtlCache } from '../core/ttl-cache.js';
 import type { Scope } from '../core/types.js';
 import { OtpError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
@@ -32,7 +33,7 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
   // key hash -> its caller. Only successful look-ups are cached, so wrong keys cannot fill it.
   // A cached account may lag a settings change made elsewhere by the TTL; the engine re-reads it
   // where a setting decides (webhook availability), and the worker reads it fresh for each delivery.
-  const cache = new Map<string, { caller: Caller; until: number }>();
+  const cache = new TtlCache<Caller>(AUTH_CACHE_TTL_MS, AUTH_CACHE_MAX);
 
   return async function authenticate(req: FastifyRequest): Promise<void> {
     const h = req.headers.authorization;
@@ -41,9 +42,9 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
     const hash = secrets.hashApiKey(m[1]!);
     const id = hash.toString('base64');
     const now = clock.now();
-    const hit = cache.get(id);
-    if (hit && hit.until > now) {
-      req.caller = hit.caller;
+    const hit = cache.get(id, now);
+    if (hit) {
+      req.caller = hit;
       return;
     }
     const key = await store.findApiKeyByHash(hash);
@@ -52,11 +53,10 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
       cache.delete(id);
       throw new OtpError('unauthorized', 'The API key is not valid or has been revoked.');
     }
-    if (cache.size >= AUTH_CACHE_MAX) cache.clear();
     req.caller = { account, sandbox: key.sandbox, scopes: key.scopes };
     // Last use, to the minute, written at most once a minute per key and node, off the request path.
     const minute = Math.floor(now / 60_000) * 60_000;
     if ((key.lastUsedAt ?? 0) < minute) void store.touchApiKey(key.id, minute).catch(() => undefined);
-    cache.set(id, { caller: req.caller, until: now + AUTH_CACHE_TTL_MS });
+    cache.set(id, req.caller, now);
   };
 }

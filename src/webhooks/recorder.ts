@@ -6,13 +6,14 @@ import { ulid } from '../core/ids.js';
 import type { Store } from '../store/types.js';
 import type { PrefixBlock } from '../store/guard-types.js';
 import type { WebhookSubscription } from '../store/webhook-types.js';
+import { TtlCache } from '../core/ttl-cache.js';
 import { eventBody } from './payload.js';
 
 /** How long a node trusts its copy of an account's subscriptions; a change made on another node lands within it. */
 export const SUBSCRIPTION_CACHE_MS = 5_000;
 
 export class WebhookRecorder {
-  private readonly cache = new Map<string, { subs: WebhookSubscription[]; until: number }>();
+  private readonly cache = new TtlCache<WebhookSubscription[]>(SUBSCRIPTION_CACHE_MS, 10_000);
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -37,41 +38,39 @@ export class WebhookRecorder {
 
   /** Queues the event for each subscription that asked for its type. Accounts without subscriptions cost a map look-up. */
   async record(ev: VerificationEvent): Promise<void> {
-    const subs = (await this.subscriptions(ev.verification.accountId)).filter((s) => s.events.includes(ev.type));
-    if (!subs.length) return;
-    try {
-      await this.store.webhooks.enqueue({ eventId: `evt_${ulid(ev.at)}`, type: ev.type, body: eventBody(ev) }, subs.map((s) => s.id), this.clock.now());
-      this.onQueued();
-    } catch (e) {
-      this.log.error({ err: e, event: ev.type, verification_id: ev.verification.id }, 'event webhook could not be queued');
-    }
+    await this.queue(ev.verification.accountId, ev.type, ev.at, () => eventBody(ev), { verification_id: ev.verification.id });
   }
 
   /** Queues `fraud.prefix_blocked` for the account's subscribers. */
   async recordFraud(b: PrefixBlock): Promise<void> {
     const type = 'fraud.prefix_blocked';
-    const subs = (await this.subscriptions(b.accountId)).filter((s) => s.events.includes(type));
+    const body = () =>
+      JSON.stringify({
+        type,
+        timestamp: new Date(b.createdAt).toISOString(),
+        data: { prefix: b.prefix, blocked_until: new Date(b.until).toISOString(), reason: b.reason },
+      });
+    await this.queue(b.accountId, type, b.createdAt, body, { prefix: b.prefix });
+  }
+
+  /** One outbox row per subscription that asked for `type`; the body is built only when someone did. */
+  private async queue(accountId: string, type: string, at: number, body: () => string, logCtx: Record<string, string>): Promise<void> {
+    const subs = (await this.subscriptions(accountId)).filter((s) => s.events.includes(type));
     if (!subs.length) return;
-    const body = JSON.stringify({
-      type,
-      timestamp: new Date(b.createdAt).toISOString(),
-      data: { prefix: b.prefix, blocked_until: new Date(b.until).toISOString(), reason: b.reason },
-    });
     try {
-      await this.store.webhooks.enqueue({ eventId: `evt_${ulid(b.createdAt)}`, type, body }, subs.map((s) => s.id), this.clock.now());
+      await this.store.webhooks.enqueue({ eventId: `evt_${ulid(at)}`, type, body: body() }, subs.map((s) => s.id), this.clock.now());
       this.onQueued();
     } catch (e) {
-      this.log.error({ err: e, event: type }, 'event webhook could not be queued');
+      this.log.error({ err: e, event: type, ...logCtx }, 'event webhook could not be queued');
     }
   }
 
   private async subscriptions(accountId: string): Promise<WebhookSubscription[]> {
     const now = this.clock.now();
-    const hit = this.cache.get(accountId);
-    if (hit && hit.until > now) return hit.subs;
+    const hit = this.cache.get(accountId, now);
+    if (hit) return hit;
     const subs = await this.store.webhooks.listSubscriptions(accountId);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(accountId, { subs, until: now + SUBSCRIPTION_CACHE_MS });
+    this.cache.set(accountId, subs, now);
     return subs;
   }
 }
