@@ -281,10 +281,8 @@ export class Engine {
       if (e instanceof OtpError && e.limit?.startsWith('recipient_sends')) {
         const now = this.clock.now();
         const pending = await this.store.findLatestForRecipient(caller.account.id, to);
-        if (pending && pending.status === 'pending' && now < pending.expiresAt) {
-          const own = resendRefusal(pending, now, this.cooldownMs);
-          if (own.code !== 'verification_not_pending' && (pending.sendCount >= pending.maxSends || now < pending.lastSentAt + this.cooldownMs)) throw own;
-        }
+        const open = pending && pending.status === 'pending' && now < pending.expiresAt;
+        if (open && (pending.sendCount >= pending.maxSends || now < pending.lastSentAt + this.cooldownMs)) throw resendRefusal(pending, now, this.cooldownMs);
       }
       throw e;
     }

@@ -22,11 +22,7 @@ export class GroupCommit {
 
   /** Runs `fn` (synchronous, ideally a `db.transaction` function) in the current group; resolves with its result once the group is committed. */
   async write<T>(fn: () => T): Promise<T> {
-    if (!this.db.inTransaction) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.schedule();
-    }
-    const result = fn();
+    const result = this.now(fn);
     await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     return result;
   }
