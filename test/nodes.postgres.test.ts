@@ -1,6 +1,6 @@
 // Two otpd nodes (in one process, each with its own pool and worker) on one PostgreSQL: one pending verification per recipient, each send delivered once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSchema, postgresAvailable, POSTGRES_URL } from './helpers/postgres.js';
+import { freshSchema, postgresAvailable } from './helpers/postgres.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const run = postgresAvailable('two nodes on PostgreSQL');
@@ -13,9 +13,7 @@ describe.runIf(run)('two otpd nodes sharing PostgreSQL', () => {
   beforeAll(async () => {
     const s = await freshSchema();
     drop = s.drop;
-    const url = new URL(POSTGRES_URL!);
-    url.searchParams.set('options', `-c search_path=${s.schema}`);
-    const env = { OTPD_DATABASE_URL: url.toString(), OTPD_DATABASE_POOL_MAX: '20' };
+    const env = { OTPD_DATABASE_URL: s.url, OTPD_DATABASE_POOL_MAX: '20' };
     a = await startServer({ env });
     b = await startServer({ env });
   });

@@ -1,7 +1,7 @@
 // Two otpd processes on one PostgreSQL: the attempt cap and the single approval hold when checks are split across them.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSchema, postgresAvailable, POSTGRES_URL } from './helpers/postgres.js';
+import { freshSchema, postgresAvailable } from './helpers/postgres.js';
 import { ensureBuilt, killAll, runCli, spawnServe, type ServeProcess } from './helpers/process.js';
 
 const run = postgresAvailable('two otpd processes on PostgreSQL');
@@ -16,9 +16,7 @@ describe.runIf(run)('two otpd processes sharing PostgreSQL', () => {
     ensureBuilt();
     const s = await freshSchema();
     drop = s.drop;
-    const url = new URL(POSTGRES_URL!);
-    url.searchParams.set('options', `-c search_path=${s.schema}`);
-    const env = { OTPD_DATABASE_URL: url.toString(), OTPD_SECRET: 'two-nodes-test-secret-0123456789abcdef', OTPD_BOOTSTRAP_API_KEY: 'otpd_live_two_nodes_key_0123456789abcdef', OTPD_DATABASE_POOL_MAX: '20' };
+    const env = { OTPD_DATABASE_URL: s.url, OTPD_SECRET: 'two-nodes-test-secret-0123456789abcdef', OTPD_BOOTSTRAP_API_KEY: 'otpd_live_two_nodes_key_0123456789abcdef', OTPD_DATABASE_POOL_MAX: '20' };
     // Both start at once: migrations and the default account must tolerate it.
     nodes = await Promise.all([spawnServe(env), spawnServe(env)]);
     children.push(...nodes.map((n) => n.child));

@@ -12,15 +12,18 @@ export function postgresAvailable(suite: string): boolean {
   return false;
 }
 
-/** Creates a schema of its own and returns it with a function that drops it. */
-export async function freshSchema(): Promise<{ schema: string; drop: () => Promise<void> }> {
+/** Creates a schema of its own and returns it, a database URL that works in it, and a function that drops it. */
+export async function freshSchema(): Promise<{ schema: string; url: string; drop: () => Promise<void> }> {
   const schema = `otpd_test_${randomBytes(6).toString('hex')}`;
   const c = new pg.Client({ connectionString: POSTGRES_URL });
   await c.connect();
   await c.query(`CREATE SCHEMA ${schema}`);
   await c.end();
+  const url = new URL(POSTGRES_URL!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     schema,
+    url: url.toString(),
     drop: async () => {
       const d = new pg.Client({ connectionString: POSTGRES_URL });
       await d.connect();

@@ -1,7 +1,7 @@
 // The guards hold across nodes: two otpd nodes on one PostgreSQL share rate-limit counters, the failed-check budget and prefix blocks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { freshSchema, postgresAvailable, POSTGRES_URL } from '../helpers/postgres.js';
+import { freshSchema, postgresAvailable } from '../helpers/postgres.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const run = postgresAvailable('guards across nodes on PostgreSQL');
@@ -15,9 +15,7 @@ describe.runIf(run)('guards across two nodes on PostgreSQL', () => {
   beforeAll(async () => {
     const s = await freshSchema();
     drop = s.drop;
-    const url = new URL(POSTGRES_URL!);
-    url.searchParams.set('options', `-c search_path=${s.schema}`);
-    const env = { OTPD_DATABASE_URL: url.toString(), OTPD_PUMPING_GUARD: 'min_sends=10,conversion_grace_seconds=0' };
+    const env = { OTPD_DATABASE_URL: s.url, OTPD_PUMPING_GUARD: 'min_sends=10,conversion_grace_seconds=0' };
     a = await startServer({ env, clock });
     b = await startServer({ env, clock });
   });
