@@ -34,3 +34,69 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres migrations', () => {
     }
   });
 });
+
+describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+
+  async function opened(): Promise<{ store: PostgresStore; url: string; drop: () => Promise<void> }> {
+    const { url, drop } = await freshSchema();
+    const store = new PostgresStore(url);
+    await store.migrate();
+    return { store, url, drop };
+  }
+
+  it('a peeked counter writes no row; bumped ones do, and read back their sums', async () => {
+    const { store, url, drop } = await opened();
+    try {
+      const hits = [
+        { key: 'peek:only', windowStart: T0, expiresAt: T0 + 60_000, add: 0 },
+        { key: 'bump:a', windowStart: T0, expiresAt: T0 + 60_000, add: 2 },
+      ];
+      expect(await store.guard.hit(hits)).toEqual([0, 2]);
+      expect(await store.guard.hit([{ ...hits[1]!, add: 0 }, { ...hits[1]!, key: 'bump:b', add: 1 }])).toEqual([2, 1]);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query('SELECT key, count FROM rate_counters ORDER BY key');
+      await c.end();
+      expect(rows).toEqual([
+        { key: 'bump:a', count: 2 },
+        { key: 'bump:b', count: 1 },
+      ]);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
+
+  it('counters commit asynchronously; verifications keep synchronous commits', async () => {
+    const { store, drop } = await opened();
+    try {
+      // Reach into the two pools: the setting is per connection and invisible from outside.
+      const pools = store as unknown as { pool: pg.Pool; counterPool: pg.Pool };
+      expect((await pools.counterPool.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('off');
+      expect((await pools.pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
+
+  it('a prepared statement survives a column added by a newer node (rolling upgrade)', async () => {
+    const { store, url, drop } = await opened();
+    try {
+      const accountId = 'acc_rolling';
+      await store.createAccount({ id: accountId, name: 'rolling', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+      expect((await store.getAccount(accountId))?.name).toBe('rolling');
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('ALTER TABLE accounts ADD COLUMN added_later text');
+      await c.end();
+      // The pool's connections prepared `SELECT * FROM accounts` before the change.
+      const again = await Promise.all(Array.from({ length: 12 }, () => store.getAccount(accountId)));
+      expect(again.every((a) => a?.name === 'rolling')).toBe(true);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
+});

@@ -5,16 +5,27 @@ import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 export class PostgresGuardStore implements GuardStore {
-  constructor(private readonly q: Query) {}
+  /** `counters` runs the counter statements (asynchronous commit, see PostgresStore); `q` everything else. */
+  constructor(
+    private readonly q: Query,
+    private readonly counters: Query = q,
+  ) {}
 
   async hit(hits: CounterHit[]): Promise<number[]> {
     if (!hits.length) return [];
-    // One statement bumps every counter; the ordinality restores the caller's order.
-    const rows = await this.q<{ key: string; window_start: Num; count: number }>(
-      `INSERT INTO rate_counters (key, window_start, count, expires_at)
-       SELECT k, w, a, e FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) AS t(k, w, a, e)
-       ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count
-       RETURNING key, window_start, count`,
+    // One statement bumps every counter and reads the peeked ones (add 0) without writing a row version
+    // for them; the caller's order is restored by key.
+    const rows = await this.counters<{ key: string; window_start: Num; count: number }>(
+      `WITH t AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(k, w, a, e, o)),
+       up AS (
+         INSERT INTO rate_counters (key, window_start, count, expires_at)
+         SELECT k, w, a, e FROM t WHERE a <> 0 ORDER BY o
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count
+         RETURNING key, window_start, count
+       )
+       SELECT key, window_start, count FROM up
+       UNION ALL
+       SELECT r.key, r.window_start, r.count FROM t JOIN rate_counters r ON r.key = t.k AND r.window_start = t.w WHERE t.a = 0`,
       [hits.map((h) => h.key), hits.map((h) => h.windowStart), hits.map((h) => h.add), hits.map((h) => h.expiresAt)],
     );
     const by = new Map(rows.map((r) => [`${r.key}\0${num(r.window_start)}`, r.count]));

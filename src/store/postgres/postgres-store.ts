@@ -34,27 +34,44 @@ export class PostgresStore implements Store {
   readonly guard: PostgresGuardStore;
   private readonly pool: pg.Pool;
 
+  /**
+   * Rate counters on connections with `synchronous_commit = off`. Every create bumps a few rows that
+   * all creates share (the account's daily count, the destination prefix's hour): with the default,
+   * each holds its row lock through a WAL flush, and all creates queue behind one another on those rows.
+   * Counters are what a crash of the database server may lose (the last fraction of a second); the
+   * verifications, attempts and outbox stay on the synchronous pool.
+   */
+  private readonly counterPool: pg.Pool;
+
   constructor(url: string, o: PostgresOptions = {}) {
-    this.pool = new pg.Pool({
+    const config: pg.PoolConfig = {
       connectionString: url,
-      max: o.max ?? 10,
       connectionTimeoutMillis: o.connectionTimeoutMs ?? 5_000,
       statement_timeout: o.statementTimeoutMs ?? 5_000,
       // Client-side bound too: a server that vanishes mid-query (a network cut) cannot hold a request forever.
       query_timeout: (o.statementTimeoutMs ?? 5_000) + 1_000,
       ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
-    });
+    };
+    const max = o.max ?? 10;
+    this.pool = new pg.Pool({ ...config, max });
+    this.counterPool = new pg.Pool({ ...config, ...withOption(url, config.options, '-c synchronous_commit=off'), max });
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    this.counterPool.on('error', () => undefined);
     this.dialects = new PostgresDialectStore((sql, params) => this.q(sql, params));
-    this.guard = new PostgresGuardStore((sql, params) => this.q(sql, params));
+    this.guard = new PostgresGuardStore((sql, params) => this.q(sql, params), (sql, params) => this.q(sql, params, this.counterPool));
     this.webhooks = new PostgresWebhookStore((sql, params, c) => this.q(sql, params, c), (fn) => this.tx(fn));
   }
 
   private async q<T = Row>(sql: string, params: unknown[] = [], c: Q = this.pool): Promise<T[]> {
     try {
-      return (await c.query(sql, params)).rows as T[];
+      return (await c.query({ text: sql, values: params, name: statementName(sql) })).rows as T[];
     } catch (e) {
+      // A newer node changed a table this connection has a prepared `SELECT *` for (a rolling upgrade):
+      // the server refuses the stale plan; the statement itself is fine, so run it unprepared.
+      if ((e as { code?: string }).code === '0A000' && /cached plan/.test(String((e as Error).message))) {
+        return (await c.query(sql, params).catch((e2: unknown) => Promise.reject(unavailable(e2)))).rows as T[];
+      }
       throw unavailable(e);
     }
   }
@@ -102,7 +119,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.counterPool.end()]);
   }
 
   // ---- accounts and keys -------------------------------------------------
@@ -479,6 +496,43 @@ export class PostgresStore implements Store {
     );
     return rows.length;
   }
+}
+
+/**
+ * Adds a server setting to a connection's startup `options`. node-postgres lets `options` in the URL
+ * override the one in the config, so the setting goes wherever the URL's own options are.
+ */
+function withOption(url: string, configured: string | undefined, option: string): { connectionString: string; options?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { connectionString: url, options: [configured, option].filter(Boolean).join(' ') };
+  }
+  const inUrl = u.searchParams.get('options');
+  if (inUrl !== null) {
+    u.searchParams.set('options', `${inUrl} ${option}`);
+    return { connectionString: u.toString() };
+  }
+  return { connectionString: url, options: [configured, option].filter(Boolean).join(' ') };
+}
+
+const statementNames = new Map<string, string>();
+/** Enough for every statement otpd has; SQL texts past it run unnamed rather than grow the map. */
+const MAX_NAMED_STATEMENTS = 1_000;
+
+/**
+ * A name per distinct SQL text, so each connection parses and plans a statement once and then only
+ * binds and executes it (node-postgres prepares a named statement on first use per connection).
+ * Planning the CTE statements of the hot path cost the server more than executing them.
+ */
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `otpd_${statementNames.size}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */
