@@ -1,52 +1,80 @@
-// Group commit for SQLite: the writes of one event-loop turn share one transaction and one commit; each is atomic on its own savepoint.
+// Group commit for SQLite: the writes queued in one event-loop turn run together in one short transaction and one commit.
 import type Database from 'better-sqlite3';
+import { OtpError } from '../../core/errors.js';
 
-interface Waiter {
-  resolve: () => void;
+interface Pending {
+  fn: () => unknown;
+  resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
+/** How long a batch keeps retrying for the write lock held by another process before it gives up. */
+export const LOCK_WAIT_MS = 5_000;
+
 /**
  * Commits cost more than the statements of a typical request, and every request of a busy server
- * waits for one. Here the first write of a turn opens `BEGIN IMMEDIATE`, later writes in the same
- * turn join it, and the commit runs once the turn's I/O callbacks are done (`setImmediate`). A write
- * is answered only after that commit, so what a caller was told is stored survives a process crash
- * exactly as before. Each write runs in its own savepoint (better-sqlite3 nests `db.transaction`
- * functions that way), so a failing write rolls back alone.
+ * waits for one. Writes are queued as they come; once the turn's I/O callbacks are done
+ * (`setImmediate`) the queue runs in one `BEGIN IMMEDIATE … COMMIT`, each write on its own savepoint
+ * (better-sqlite3 nests `db.transaction` functions that way), so a failing write rolls back alone.
+ * A write is answered only after the commit, so what a caller was told is stored survives a process
+ * crash.
+ *
+ * The write lock is held only while the batch runs, never across other JavaScript, so several otpd
+ * processes can share one database file (`OTPD_WORKERS`). When another process holds the lock the
+ * batch does not sleep in SQLite's busy handler (that would stall this process's event loop): it
+ * tries again on a later turn and keeps serving requests meanwhile.
  */
 export class GroupCommit {
-  private waiters: Waiter[] = [];
+  private queue: Pending[] = [];
   private scheduled = false;
+  private waitingSince = 0;
+  private readonly lockNoWait: Database.Statement;
+  private readonly lockWait: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
-
-  /** Runs `fn` (synchronous, ideally a `db.transaction` function) in the current group; resolves with its result once the group is committed. */
-  async write<T>(fn: () => T): Promise<T> {
-    const result = this.now(fn);
-    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    return result;
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number = Date.now,
+    /** The connection's busy timeout, restored after each attempt at the lock; also how long a batch waits for it. */
+    private readonly busyTimeoutMs = LOCK_WAIT_MS,
+  ) {
+    this.lockNoWait = db.prepare('PRAGMA busy_timeout = 0');
+    this.lockWait = db.prepare(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   }
 
-  /**
-   * Runs `fn` in the current group and answers at once, without waiting for the commit: for writes
-   * nobody is promised are stored (rate-limit counters), so a request does not wait for two commits.
-   */
-  now<T>(fn: () => T): T {
-    if (!this.db.inTransaction) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.schedule();
-    }
-    return fn();
+  /** Queues `fn` (synchronous, ideally a `db.transaction` function) for this turn's batch; resolves with its result once committed. */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule(false);
+    });
   }
 
-  /** Commits the open group now (before close, or when a caller needs it). */
+  /** Runs the queued writes now, waiting for the lock if need be (before close). */
   flush(): void {
+    this.run(true);
+  }
+
+  private schedule(retry: boolean): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // A retry waits a little: another process's batch takes a millisecond or so.
+    if (retry) setTimeout(() => this.run(false), 1);
+    else setImmediate(() => this.run(false));
+  }
+
+  private run(block: boolean): void {
     this.scheduled = false;
-    const waiters = this.waiters;
-    this.waiters = [];
-    if (!this.db.inTransaction) {
-      for (const w of waiters) w.resolve();
-      return;
+    if (this.queue.length === 0) return;
+    if (!this.begin(block)) return;
+    const batch = this.queue;
+    this.queue = [];
+    const results: Array<{ ok: boolean; v: unknown }> = [];
+    for (const p of batch) {
+      try {
+        results.push({ ok: true, v: p.fn() });
+      } catch (e) {
+        results.push({ ok: false, v: e });
+      }
     }
     try {
       this.db.exec('COMMIT');
@@ -56,15 +84,34 @@ export class GroupCommit {
       } catch {
         // the failed commit already ended the transaction
       }
-      for (const w of waiters) w.reject(e);
+      for (const p of batch) p.reject(e);
       return;
     }
-    for (const w of waiters) w.resolve();
+    batch.forEach((p, i) => (results[i]!.ok ? p.resolve(results[i]!.v) : p.reject(results[i]!.v)));
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+  /** Opens the batch's transaction; false when it could not (a retry is scheduled, or the batch was refused). */
+  private begin(block: boolean): boolean {
+    if (!block) this.lockNoWait.run();
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.waitingSince = 0;
+      return true;
+    } catch (e) {
+      const t = this.now();
+      if (this.waitingSince === 0) this.waitingSince = t;
+      if (!block && (e as { code?: string }).code === 'SQLITE_BUSY' && t - this.waitingSince < this.busyTimeoutMs) {
+        this.schedule(true);
+        return false;
+      }
+      this.waitingSince = 0;
+      const batch = this.queue;
+      this.queue = [];
+      const refusal = new OtpError('store_unavailable', 'The database is busy; retry shortly.', { cause: e, retryAfter: 1 });
+      for (const p of batch) p.reject(refusal);
+      return false;
+    } finally {
+      if (!block) this.lockWait.run();
+    }
   }
 }

@@ -29,8 +29,8 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   async hit(hits: CounterHit[]): Promise<number[]> {
-    // Counters need no acknowledgement of their own: they ride along with the request's next write.
-    return hits.length ? this.group.now(() => this.hitTxn(hits)) : [];
+    // Counters join the turn's batch like any write: one commit for all of them.
+    return hits.length ? this.group.write(() => this.hitTxn(hits)) : [];
   }
 
   async purgeCounters(now: number, limit: number): Promise<number> {

@@ -7,7 +7,7 @@ import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
@@ -31,14 +31,18 @@ export class SqliteStore implements Store {
   private readonly purgeTxn: Database.Transaction<SqliteStore['purgeTx']>;
 
   /** Opens (creating if needed) the database file; `:memory:` is accepted for throwaway use. */
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** How long a write waits for the lock another process holds before it fails with `store_unavailable`. */
+    busyTimeoutMs = LOCK_WAIT_MS,
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // WAL + synchronous=NORMAL: a committed transaction survives a process crash (kill -9);
     // only an OS crash or power loss can lose the last few commits.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     this.db.pragma('foreign_keys = ON');
     // Every write of a group commit runs in its own savepoint, so every page it touches is copied to
     // the statement journal first. On disk (the default past 64 KiB) that is two pwrite syscalls per
@@ -49,7 +53,7 @@ export class SqliteStore implements Store {
     this.claimTxn = this.db.transaction(this.claimTx);
     this.attemptTxn = this.db.transaction(this.attemptTx);
     this.purgeTxn = this.db.transaction(this.purgeTx);
-    this.group = new GroupCommit(this.db);
+    this.group = new GroupCommit(this.db, Date.now, busyTimeoutMs);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
     this.guard = new SqliteGuardStore(this.db, (sql) => this.s(sql), this.group);

@@ -1,0 +1,101 @@
+// SQLite group commit: answered only after the commit, failures roll back alone, and another connection's write lock is waited out without stalling the event loop.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import { isOtpError } from '../src/core/errors.js';
+import type { VerificationRecord } from '../src/core/types.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('sqlite group commit', () => {
+  let dir: string;
+  let path: string;
+  let store: SqliteStore;
+  let other: Database.Database;
+  const accountId = 'acc_group';
+
+  const record = (to: string, id = newId('ver', T0)): VerificationRecord => ({
+    id, accountId, to, channel: 'sms', status: 'pending', codeHash: Buffer.alloc(32, 1), codeSealed: null, codeType: 'numeric', codeLength: 6,
+    attempts: 0, maxAttempts: 5, sendCount: 1, maxSends: 5, lastSentAt: T0, createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en',
+    templateId: null, sender: null, reference: null, metadata: null, sandbox: true, appName: null, message: null, payload: null,
+  });
+  const stored = (id: string) => other.prepare('SELECT count(*) AS n FROM verifications WHERE id = ?').get(id) as { n: number };
+
+  async function open(busyTimeoutMs?: number): Promise<void> {
+    store = new SqliteStore(path, busyTimeoutMs);
+    await store.migrate();
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'otpd-group-'));
+    path = join(dir, 'otpd.sqlite');
+    await open();
+    await store.createAccount({ id: accountId, name: 'group', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+    // A second connection to the same file, as another otpd process (OTPD_WORKERS) or the CLI has.
+    other = new Database(path);
+  });
+  afterEach(async () => {
+    other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a write only once it is committed and visible to other connections', async () => {
+    const v = record('+14155550101');
+    const pending = store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0);
+    expect(stored(v.id).n).toBe(0);
+    expect((await pending).kind).toBe('created');
+    expect(stored(v.id).n).toBe(1);
+  });
+
+  it('a failing write in a batch rolls back alone; the others commit', async () => {
+    const a = record('+14155550102');
+    const clash = record('+14155550103', a.id); // same primary key, another recipient
+    const c = record('+14155550104');
+    const results = await Promise.allSettled([
+      store.insertVerification(a, { channel: 'sms', status: 'sandbox' }, T0),
+      store.insertVerification(clash, { channel: 'sms', status: 'sandbox' }, T0),
+      store.insertVerification(c, { channel: 'sms', status: 'sandbox' }, T0),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(stored(a.id).n).toBe(1);
+    expect(stored(c.id).n).toBe(1);
+    expect((other.prepare('SELECT to_addr FROM verifications WHERE id = ?').get(a.id) as { to_addr: string }).to_addr).toBe(a.to);
+    // The failed write left no send behind either: one send per stored verification.
+    expect((other.prepare('SELECT count(*) AS n FROM sends').get() as { n: number }).n).toBe(2);
+  });
+
+  it('waits out another connection holding the write lock while the event loop keeps running', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    const v = record('+14155550105');
+    let settled = false;
+    const pending = store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0).finally(() => (settled = true));
+    // Timers still fire: the batch is retried on later turns, not slept on inside SQLite.
+    let ticks = 0;
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => ++ticks === 5 && (clearInterval(t), resolve()), 10);
+    });
+    expect(ticks).toBe(5);
+    expect(settled).toBe(false);
+    other.exec('COMMIT');
+    expect((await pending).kind).toBe('created');
+    expect(stored(v.id).n).toBe(1);
+  });
+
+  it('gives up after the busy timeout with store_unavailable and writes nothing', async () => {
+    await store.close();
+    await open(200);
+    other.exec('BEGIN IMMEDIATE');
+    const v = record('+14155550106');
+    const err = await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0).catch((e: unknown) => e);
+    other.exec('COMMIT');
+    expect(isOtpError(err) && err.code).toBe('store_unavailable');
+    expect(stored(v.id).n).toBe(0);
+    // The store is fine afterwards.
+    expect((await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0)).kind).toBe('created');
+  });
+});
