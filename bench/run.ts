@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     retention: { type: 'string', default: '7' },
     /** Only time the loader: preload each store, print the time and size, drop, exit. */
     'preload-only': { type: 'boolean', default: false },
+    /** Repeat bare + each store this many times, interleaved, and report the median ratios: one run on a shared VM can be off by half. */
+    rounds: { type: 'string', default: '1' },
   },
 });
 const preloadRows = Number(args.preload.replace(/[_,]/g, ''));
@@ -175,52 +177,78 @@ async function main(): Promise<void> {
       }
       return;
     }
-    const barePort = await freePort();
-    bare = spawn(process.execPath, [BARE, String(barePort)], { stdio: 'ignore' });
-    await waitReady(`http://127.0.0.1:${barePort}/healthz`, bare);
-    const bareResult = await measured(`http://127.0.0.1:${barePort}`, 'bare', bare.pid, concurrency, duration, warmup);
-    bare.kill('SIGTERM');
-
-    const results: Record<string, Measured> = {};
-    for (const store of stores) results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
+    const rounds = Number(args.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${args.rounds}: a whole number, at least 1`);
+    const runs: Array<{ bare: Measured; otpd: Record<string, Measured>; ratios: Record<string, number> }> = [];
+    for (let round = 0; round < rounds; round++) {
+      if (rounds > 1) progress(`round ${round + 1} of ${rounds}`);
+      const barePort = await freePort();
+      bare = spawn(process.execPath, [BARE, String(barePort)], { stdio: 'ignore' });
+      await waitReady(`http://127.0.0.1:${barePort}/healthz`, bare);
+      const bareResult = await measured(`http://127.0.0.1:${barePort}`, 'bare', bare.pid, concurrency, duration, warmup);
+      bare.kill('SIGTERM');
+      const results: Record<string, Measured> = {};
+      for (const store of stores) results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
+      const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
+      if (results['sqlite'] && results['postgres']) ratios['postgres/sqlite'] = results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond;
+      runs.push({ bare: bareResult, otpd: results, ratios });
+    }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, retentionDays };
-    const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
-    print(machine, settings, bareResult, results, ratios);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: bareResult, otpd: results, ratios }, null, 2));
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, retentionDays, rounds };
+    const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
+    print(machine, settings, runs, medians);
+    if (args.json) {
+      const last = runs[runs.length - 1]!;
+      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: last.bare, otpd: last.otpd, ratios: last.ratios, rounds: runs, medianRatios: medians }, null, 2));
+    }
   } finally {
     if (bare && bare.exitCode === null) bare.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function print(machine: object, settings: object, bare: Measured, results: Record<string, Measured>, ratios: Record<string, number>): void {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function print(
+  machine: object,
+  settings: object,
+  runs: Array<{ bare: Measured; otpd: Record<string, Measured>; ratios: Record<string, number> }>,
+  medians: Record<string, number>,
+): void {
   const kv = (o: object) => Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   const row = (name: string, r: Measured) =>
     `| ${name.padEnd(17)} | ${fmt(r.pairsPerSecond, 0).padStart(8)} | ${fmt(r.cpuMicrosPerPair ?? NaN, 0).padStart(11)} | ${fmt(r.create.p50, 2).padStart(10)} | ${fmt(r.create.p99, 2).padStart(10)} | ${fmt(r.check.p50, 2).padStart(9)} | ${fmt(r.check.p99, 2).padStart(9)} | ${String(r.errors).padStart(6)} | ` +
     `${fmt(r.rss?.startMB ?? NaN, 0).padStart(9)} | ${fmt(r.rss?.endMB ?? NaN, 0).padStart(7)} | ${fmt(r.rss?.maxMB ?? NaN, 0).padStart(7)} | ${(r.dbBytesEnd === undefined ? '-' : mb(r.dbBytesEnd)).padStart(5)} |`;
+  const tag = (i: number) => (runs.length > 1 ? ` #${i + 1}` : '');
   const lines = [
     `machine: ${kv(machine)}`,
     `settings: ${kv(settings)}`,
     '',
     '| target            |  pairs/s | µs CPU/pair | create p50 | create p99 | check p50 | check p99 | errors | RSS start | RSS end | RSS max | db MB |',
     '| ----------------- | -------: | ----------: | ---------: | ---------: | --------: | --------: | -----: | --------: | ------: | ------: | ----: |',
-    row('bare node:http', bare),
-    ...Object.entries(results).map(([store, r]) => row(`otpd (${store})`, r)),
+    ...runs.flatMap((run, i) => [row(`bare node:http${tag(i)}`, run.bare), ...Object.entries(run.otpd).map(([store, r]) => row(`otpd (${store})${tag(i)}`, r))]),
     '',
-    ...Object.entries(ratios).map(([store, q]) => `ratio otpd (${store}) / bare pairs/s: ${fmt(q, 3)}`),
   ];
-  if (results['sqlite'] && results['postgres']) lines.push(`ratio postgres / sqlite pairs/s: ${fmt(results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond, 3)}`);
-  for (const [store, r] of Object.entries(results)) {
-    const g = r.rss;
-    const w = g && g.windowSeconds >= 60 ? ['first minute', 'last minute'] : [`first ${fmt(g?.windowSeconds ?? NaN)} s`, `last ${fmt(g?.windowSeconds ?? NaN)} s`];
-    if (g) lines.push(`rss growth over the run, otpd (${store}): ${g.growthMB >= 0 ? '+' : ''}${fmt(g.growthMB)} MB (${w[0]} avg ${fmt(g.firstAvgMB)} → ${w[1]} avg ${fmt(g.lastAvgMB)} MB)`);
-    if (r.preload) lines.push(`preload otpd (${store}): ${r.preload.rows.toLocaleString('en')} verifications in ${fmt(r.preload.seconds)} s, ${mb(r.preload.bytes)} MB`);
-    if (r.dbBytesStart !== undefined && r.dbBytesEnd !== undefined) lines.push(`db size otpd (${store}): ${mb(r.dbBytesStart)} MB at start → ${mb(r.dbBytesEnd)} MB at end`);
+  for (const [k, q] of Object.entries(medians)) {
+    const name = k === 'postgres/sqlite' ? 'ratio postgres / sqlite pairs/s' : `ratio otpd (${k}) / bare pairs/s`;
+    lines.push(runs.length > 1 ? `${name}: ${fmt(q, 3)} (median of ${runs.map((r) => fmt(r.ratios[k]!, 3)).join(', ')})` : `${name}: ${fmt(q, 3)}`);
+  }
+  for (const [i, run] of runs.entries()) {
+    for (const [store, r] of Object.entries(run.otpd)) {
+      const g = r.rss;
+      const w = g && g.windowSeconds >= 60 ? ['first minute', 'last minute'] : [`first ${fmt(g?.windowSeconds ?? NaN)} s`, `last ${fmt(g?.windowSeconds ?? NaN)} s`];
+      if (g) lines.push(`rss growth over the run, otpd (${store})${tag(i)}: ${g.growthMB >= 0 ? '+' : ''}${fmt(g.growthMB)} MB (${w[0]} avg ${fmt(g.firstAvgMB)} → ${w[1]} avg ${fmt(g.lastAvgMB)} MB)`);
+      if (r.preload) lines.push(`preload otpd (${store})${tag(i)}: ${r.preload.rows.toLocaleString('en')} verifications in ${fmt(r.preload.seconds)} s, ${mb(r.preload.bytes)} MB`);
+      if (r.dbBytesStart !== undefined && r.dbBytesEnd !== undefined) lines.push(`db size otpd (${store})${tag(i)}: ${mb(r.dbBytesStart)} MB at start → ${mb(r.dbBytesEnd)} MB at end`);
+      if (r.firstError) lines.push(`first otpd (${store})${tag(i)} error: ${r.firstError}`);
+    }
   }
   lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run)');
-  for (const [store, r] of Object.entries(results)) if (r.firstError) lines.push(`first otpd (${store}) error: ${r.firstError}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
