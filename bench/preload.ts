@@ -1,4 +1,5 @@
 // `--preload N`: seeds a fresh bench database with N past verifications (one send each) before otpd starts.
+import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import pg from 'pg';
 import { Accounts, DEFAULT_ACCOUNT } from '../src/core/accounts.js';
@@ -25,6 +26,35 @@ const MB = 2 ** 20;
 export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
 
 /** On-disk size: the SQLite file plus its -wal, or every table of the schema with indexes and TOAST. */
+/** What the store holds: verifications stored and, on SQLite, the WAL and the pages free for reuse (purged rows leave them). */
+export async function dbContents(t: Target): Promise<{ verifications: number; walBytes?: number; freeBytes?: number }> {
+  if (t.kind === 'sqlite') {
+    const db = new Database(t.path, { readonly: true });
+    try {
+      const verifications = (db.prepare('SELECT count(*) AS n FROM verifications').get() as { n: number }).n;
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const free = db.pragma('freelist_count', { simple: true }) as number;
+      let walBytes = 0;
+      try {
+        walBytes = statSync(`${t.path}-wal`).size;
+      } catch {
+        // no WAL file yet
+      }
+      return { verifications, walBytes, freeBytes: free * pageSize };
+    } finally {
+      db.close();
+    }
+  }
+  const c = new pg.Client({ connectionString: t.url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM verifications');
+    return { verifications: Number(rows[0]?.n ?? 0) };
+  } finally {
+    await c.end();
+  }
+}
+
 export async function dbBytes(t: Target): Promise<number> {
   if (t.kind === 'sqlite') {
     const size = (p: string) => {
@@ -50,8 +80,8 @@ export async function dbBytes(t: Target): Promise<number> {
   }
 }
 
-/** Migrates, creates the default account, bulk-loads `n` verifications spread over the last `retentionDays`. */
-export async function preload(t: Target, n: number, retentionDays: number, secret: string, log: (line: string) => void): Promise<PreloadResult> {
+/** Migrates, creates the default account, bulk-loads `n` verifications spread over the last `days`. */
+export async function preload(t: Target, n: number, days: number, secret: string, log: (line: string) => void): Promise<PreloadResult> {
   const t0 = performance.now();
   const store: Store = t.kind === 'sqlite' ? new SqliteStore(t.path) : new PostgresStore(t.url);
   let accountId: string;
@@ -63,7 +93,7 @@ export async function preload(t: Target, n: number, retentionDays: number, secre
   }
   // Oldest expires an hour inside the retention window (housekeeping keeps all), newest 15 min ago (all expired).
   const now = Date.now();
-  const fromMs = now - retentionDays * 86_400_000 + 3_600_000;
+  const fromMs = now - days * 86_400_000 + 3_600_000;
   let recipients = Math.max(1_000, Math.ceil(n / 3));
   if (recipients % RECIPIENT_STEP === 0) recipients++;
   const plan: Plan = { n, accountId, fromMs, spanMs: now - 900_000 - fromMs, ttlMs: DEFAULT_POLICY.ttlSeconds * 1000, recipients };

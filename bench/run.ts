@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runLoad, type LoadResult } from './client.js';
 import { sampleRss, type RssReport } from './memory.js';
-import { dbBytes, mb, preload, type PreloadResult, type Target } from './preload.js';
+import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -30,8 +30,10 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Bulk-load this many past verifications (one send each) into each fresh database before otpd starts. */
     preload: { type: 'string', default: '0' },
-    /** Days the preloaded verifications span; also passed to otpd as OTPD_RETENTION_DAYS. */
+    /** Passed to otpd as OTPD_RETENTION_DAYS; also the days the preloaded verifications span unless --preload-days says otherwise. */
     retention: { type: 'string', default: '7' },
+    /** Days the preloaded verifications span; more than --retention leaves old rows for housekeeping to purge during the run. */
+    'preload-days': { type: 'string' },
     /** Only time the loader: preload each store, print the time and size, drop, exit. */
     'preload-only': { type: 'boolean', default: false },
     /** Repeat bare + each store this many times, interleaved, and report the median ratios: one run on a shared VM can be off by half. */
@@ -42,9 +44,12 @@ const preloadRows = Number(args.preload.replace(/[_,]/g, ''));
 const retentionDays = Number(args.retention);
 if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--preload ${args.preload}: a whole number of verifications`);
 if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`--retention ${args.retention}: whole days, at least 1`);
+const preloadDays = args['preload-days'] === undefined ? retentionDays : Number(args['preload-days']);
+if (!Number.isInteger(preloadDays) || preloadDays < 1) throw new Error(`--preload-days ${args['preload-days']}: whole days, at least 1`);
 
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
-type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; preload?: PreloadResult };
+type Contents = Awaited<ReturnType<typeof dbContents>>;
+type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult };
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -121,7 +126,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   const db = await database(store, dir);
   let loaded: PreloadResult | undefined;
   try {
-    if (preloadRows > 0) loaded = await preload(db.target, preloadRows, retentionDays, SECRET, progress);
+    if (preloadRows > 0) loaded = await preload(db.target, preloadRows, preloadDays, SECRET, progress);
   } catch (e) {
     await db.drop();
     throw e;
@@ -147,8 +152,9 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
     const sandboxKey = out.trim().split('\n').pop()!;
     const dbBytesStart = await dbBytes(db.target);
+    const contentsStart = await dbContents(db.target);
     const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
-    return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), preload: loaded };
+    return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded };
   } finally {
     if (otpd.exitCode === null) {
       otpd.kill('SIGTERM');
@@ -170,7 +176,7 @@ async function main(): Promise<void> {
       for (const store of stores) {
         const db = await database(store, dir);
         try {
-          await preload(db.target, preloadRows, retentionDays, SECRET, progress);
+          await preload(db.target, preloadRows, preloadDays, SECRET, progress);
         } finally {
           await db.drop();
         }
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
     }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, retentionDays, rounds };
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds };
     const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
     print(machine, settings, runs, medians);
     if (args.json) {
@@ -245,6 +251,11 @@ function print(
       if (g) lines.push(`rss growth over the run, otpd (${store})${tag(i)}: ${g.growthMB >= 0 ? '+' : ''}${fmt(g.growthMB)} MB (${w[0]} avg ${fmt(g.firstAvgMB)} → ${w[1]} avg ${fmt(g.lastAvgMB)} MB)`);
       if (r.preload) lines.push(`preload otpd (${store})${tag(i)}: ${r.preload.rows.toLocaleString('en')} verifications in ${fmt(r.preload.seconds)} s, ${mb(r.preload.bytes)} MB`);
       if (r.dbBytesStart !== undefined && r.dbBytesEnd !== undefined) lines.push(`db size otpd (${store})${tag(i)}: ${mb(r.dbBytesStart)} MB at start → ${mb(r.dbBytesEnd)} MB at end`);
+      const [a, b] = [r.contentsStart, r.contentsEnd];
+      if (a && b) {
+        const sqlite = (c: Contents) => (c.walBytes === undefined ? '' : ` (WAL ${mb(c.walBytes)} MB, free pages ${mb(c.freeBytes ?? 0)} MB)`);
+        lines.push(`verifications otpd (${store})${tag(i)}: ${a.verifications.toLocaleString('en')}${sqlite(a)} at start → ${b.verifications.toLocaleString('en')}${sqlite(b)} at end`);
+      }
       if (r.firstError) lines.push(`first otpd (${store})${tag(i)} error: ${r.firstError}`);
     }
   }
