@@ -185,8 +185,11 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
     });
 
     it('purges verifications that expired before the cutoff, with their sends, in bounded batches', async () => {
+      const doomed: string[] = [];
       for (let i = 0; i < 3; i++) {
-        await store.insertVerification(record({ id: newId('ver', T0 + i), to: `+1415555020${i}` }), { channel: 'sms', status: 'queued' }, T0);
+        const v = record({ id: newId('ver', T0 + i), to: `+1415555020${i}` });
+        doomed.push(v.id);
+        await store.insertVerification(v, { channel: 'sms', status: 'queued' }, T0);
       }
       const keep = record({ id: newId('ver', T0 + 10), to: '+14155550209', expiresAt: T0 + 10_000_000 });
       await store.insertVerification(keep, { channel: 'sms', status: 'queued' }, T0);
@@ -196,6 +199,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.purgeVerifications(cutoff, 2)).toBe(0);
       expect(await store.getVerification(accountId, keep.id)).not.toBeNull();
       expect(await store.listSends(keep.id)).toHaveLength(1);
+      for (const id of doomed) expect(await store.listSends(id)).toHaveLength(0);
       // Only the kept verification's send is left in the outbox.
       const due = await store.claimDeliveries(T0, 1000, 10);
       expect(due.map((j) => j.verification.id)).toEqual([keep.id]);

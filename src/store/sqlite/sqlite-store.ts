@@ -7,6 +7,7 @@ import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -29,6 +30,8 @@ export class SqliteStore implements Store {
   private readonly claimTxn: Database.Transaction<SqliteStore['claimTx']>;
   private readonly attemptTxn: Database.Transaction<SqliteStore['attemptTx']>;
   private readonly purgeTxn: Database.Transaction<SqliteStore['purgeTx']>;
+  /** Checkpoints the WAL off the event loop (not for `:memory:`). */
+  private readonly checkpointer: Checkpointer | null = null;
 
   /** Opens (creating if needed) the database file; `:memory:` is accepted for throwaway use. */
   constructor(
@@ -48,6 +51,12 @@ export class SqliteStore implements Store {
     // the statement journal first. On disk (the default past 64 KiB) that is two pwrite syscalls per
     // page, the largest single cost under load; in memory it is a memcpy. Nothing durable lives there.
     this.db.pragma('temp_store = MEMORY');
+    if (path !== ':memory:') {
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      // A WAL that grew past this (a large purge) is cut back once a checkpoint lets it restart.
+      this.db.pragma('journal_size_limit = 67108864');
+      this.checkpointer = new Checkpointer(path);
+    }
     this.insertTxn = this.db.transaction(this.insertTx);
     this.sendTxn = this.db.transaction(this.sendTx);
     this.claimTxn = this.db.transaction(this.claimTx);
@@ -94,6 +103,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.group.flush();
     this.db.close();
+    await this.checkpointer?.stop();
   }
 
   // ---- accounts and keys -------------------------------------------------
@@ -353,12 +363,12 @@ export class SqliteStore implements Store {
   }
 
   private readonly purgeTx = (before: number, limit: number): number => {
-    const ids = this.s('SELECT id FROM verifications WHERE expires_at < ? ORDER BY expires_at LIMIT ?').pluck().all(before, limit) as string[];
-    for (const id of ids) {
-      this.s('DELETE FROM sends WHERE verification_id = ?').run(id);
-      this.s('DELETE FROM verifications WHERE id = ?').run(id);
-    }
-    return ids.length;
+    // Two set-based statements instead of two per verification: a batch shares the turn's commit with
+    // live requests, and 2,000 statement calls made every request of that turn wait 20 ms or more.
+    // Both subqueries pick the same rows: the first statement does not touch verifications.
+    const doomed = 'SELECT id FROM verifications WHERE expires_at < ? ORDER BY expires_at LIMIT ?';
+    this.s(`DELETE FROM sends WHERE verification_id IN (${doomed})`).run(before, limit);
+    return this.s(`DELETE FROM verifications WHERE id IN (${doomed})`).run(before, limit).changes;
   };
 
   async purgeVerifications(before: number, limit: number): Promise<number> {
