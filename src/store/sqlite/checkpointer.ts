@@ -33,7 +33,8 @@ export class Checkpointer {
 
   constructor(path: string, intervalMs = CHECKPOINT_INTERVAL_MS) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(PROGRAM, { eval: true, workerData: { path, module, intervalMs } });
+    // A small heap: the thread runs one prepared statement on a timer.
+    this.worker = new Worker(PROGRAM, { eval: true, workerData: { path, module, intervalMs }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // A failing thread only means the backstop checkpoint takes over; it must not take the process down.
     this.worker.on('error', () => undefined);
@@ -42,8 +43,13 @@ export class Checkpointer {
 
   /** A last checkpoint, then the thread ends. */
   async stop(): Promise<void> {
+    // Referenced again while stopping: an unreferenced thread (and timer) would let the process end
+    // in the middle of this await, before its caller set the exit code or printed its error.
+    this.worker.ref();
     this.worker.postMessage('stop');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }
