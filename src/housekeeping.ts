@@ -5,7 +5,11 @@ import type { EventBus } from './core/events.js';
 import type { Store } from './store/types.js';
 import type { KeyRing } from './tokens/keys.js';
 
-export const HOUSEKEEPING = { intervalMs: 60_000, batch: 1_000 } as const;
+/**
+ * A batch shares its turn's commit with live requests: 1,000 SQLite rows took 22–50 ms (every request
+ * in that turn waited), 250 take 3–5 ms. A backlog of a million takes a few more turns, off the hot path.
+ */
+export const HOUSEKEEPING = { intervalMs: 60_000, batch: 250 } as const;
 
 export class Housekeeping {
   private timer: NodeJS.Timeout | null = null;
