@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import { isOtpError } from '../src/core/errors.js';
 import type { VerificationRecord } from '../src/core/types.js';
+import { GroupCommit } from '../src/store/sqlite/group-commit.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -97,5 +98,25 @@ describe('sqlite group commit', () => {
     expect(stored(v.id).n).toBe(0);
     // The store is fine afterwards.
     expect((await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0)).kind).toBe('created');
+  });
+
+  it('when SQLite rolls the whole batch back (disk full, I/O error), every write of it fails and none is stored', async () => {
+    const db = new Database(join(dir, 'raw.sqlite'));
+    db.exec('CREATE TABLE t (x INTEGER)');
+    const group = new GroupCommit(db);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const results = await Promise.allSettled([
+      group.write(() => insert.run(1)),
+      // What SQLite does on SQLITE_FULL or SQLITE_IOERR: the transaction is gone when the error arrives.
+      group.write(() => {
+        db.exec('ROLLBACK');
+        throw new Error('disk I/O error');
+      }),
+      group.write(() => insert.run(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(0);
+    expect(db.inTransaction).toBe(false);
+    db.close();
   });
 });

@@ -74,6 +74,12 @@ export class GroupCommit {
         results.push({ ok: true, v: p.fn() });
       } catch (e) {
         results.push({ ok: false, v: e });
+        // Some errors (disk full, I/O) make SQLite roll the whole transaction back: nothing of the
+        // batch is stored, and the writes after it must not run outside a transaction.
+        if (!this.db.inTransaction) {
+          for (const q of batch) q.reject(e);
+          return;
+        }
       }
     }
     try {
