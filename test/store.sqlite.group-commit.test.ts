@@ -119,4 +119,11 @@ describe('sqlite group commit', () => {
     expect(db.inTransaction).toBe(false);
     db.close();
   });
+
+  it('a write that arrives after close is refused with store_unavailable, not a crash', async () => {
+    await store.close();
+    const err = await store.insertVerification(record('+14155550107'), { channel: 'sms', status: 'sandbox' }, T0).catch((e: unknown) => e);
+    expect(isOtpError(err) && err.code).toBe('store_unavailable');
+    await open(); // afterEach closes it again
+  });
 });

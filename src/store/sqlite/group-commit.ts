@@ -19,8 +19,8 @@ export const LOCK_WAIT_MS = 5_000;
  * A write is answered only after the commit, so what a caller was told is stored survives a process
  * crash.
  *
- * The write lock is held only while the batch runs, never across other JavaScript, so several otpd
- * processes can share one database file (`OTPD_WORKERS`). When another process holds the lock the
+ * The write lock is held only while the batch runs, never across other JavaScript, so other
+ * processes (the CLI, another otpd on the same file) get their turn quickly. When one holds the lock the
  * batch does not sleep in SQLite's busy handler (that would stall this process's event loop): it
  * tries again on a later turn and keeps serving requests meanwhile.
  */
@@ -98,12 +98,22 @@ export class GroupCommit {
 
   /** Opens the batch's transaction; false when it could not (a retry is scheduled, or the batch was refused). */
   private begin(block: boolean): boolean {
-    if (!block) this.lockNoWait.run();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      if (!block) this.lockNoWait.run();
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } finally {
+        if (!block) this.lockWait.run();
+      }
       this.waitingSince = 0;
       return true;
     } catch (e) {
+      // Never thrown past here: this runs from a timer, where a throw would end the process.
+      try {
+        if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // nothing more to undo
+      }
       const t = this.now();
       if (this.waitingSince === 0) this.waitingSince = t;
       if (!block && (e as { code?: string }).code === 'SQLITE_BUSY' && t - this.waitingSince < this.busyTimeoutMs) {
@@ -113,11 +123,9 @@ export class GroupCommit {
       this.waitingSince = 0;
       const batch = this.queue;
       this.queue = [];
-      const refusal = new OtpError('store_unavailable', 'The database is busy; retry shortly.', { cause: e, retryAfter: 1 });
+      const refusal = new OtpError('store_unavailable', 'The database is busy or closed; retry shortly.', { cause: e, retryAfter: 1 });
       for (const p of batch) p.reject(refusal);
       return false;
-    } finally {
-      if (!block) this.lockWait.run();
     }
   }
 }
