@@ -25,7 +25,15 @@ export interface PreloadResult {
 const MB = 2 ** 20;
 export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
 
-/** On-disk size: the SQLite file plus its -wal, or every table of the schema with indexes and TOAST. */
+/** A file's size in bytes; 0 when it does not exist (no -wal yet). */
+function fileSize(p: string): number {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** What the store holds: verifications stored and, on SQLite, the WAL and the pages free for reuse (purged rows leave them). */
 export async function dbContents(t: Target): Promise<{ verifications: number; walBytes?: number; freeBytes?: number }> {
   if (t.kind === 'sqlite') {
@@ -34,13 +42,7 @@ export async function dbContents(t: Target): Promise<{ verifications: number; wa
       const verifications = (db.prepare('SELECT count(*) AS n FROM verifications').get() as { n: number }).n;
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       const free = db.pragma('freelist_count', { simple: true }) as number;
-      let walBytes = 0;
-      try {
-        walBytes = statSync(`${t.path}-wal`).size;
-      } catch {
-        // no WAL file yet
-      }
-      return { verifications, walBytes, freeBytes: free * pageSize };
+      return { verifications, walBytes: fileSize(`${t.path}-wal`), freeBytes: free * pageSize };
     } finally {
       db.close();
     }
@@ -55,17 +57,9 @@ export async function dbContents(t: Target): Promise<{ verifications: number; wa
   }
 }
 
+/** On-disk size: the SQLite file plus its -wal, or every table of the schema with indexes and TOAST. */
 export async function dbBytes(t: Target): Promise<number> {
-  if (t.kind === 'sqlite') {
-    const size = (p: string) => {
-      try {
-        return statSync(p).size;
-      } catch {
-        return 0;
-      }
-    };
-    return size(t.path) + size(`${t.path}-wal`);
-  }
+  if (t.kind === 'sqlite') return fileSize(t.path) + fileSize(`${t.path}-wal`);
   const c = new pg.Client({ connectionString: t.url });
   await c.connect();
   try {

@@ -503,16 +503,15 @@ export class PostgresStore implements Store {
  * override the one in the config, so the setting goes wherever the URL's own options are.
  */
 function withOption(url: string, configured: string | undefined, option: string): { connectionString: string; options?: string } {
-  let u: URL;
   try {
-    u = new URL(url);
+    const u = new URL(url);
+    const inUrl = u.searchParams.get('options');
+    if (inUrl !== null) {
+      u.searchParams.set('options', `${inUrl} ${option}`);
+      return { connectionString: u.toString() };
+    }
   } catch {
-    return { connectionString: url, options: [configured, option].filter(Boolean).join(' ') };
-  }
-  const inUrl = u.searchParams.get('options');
-  if (inUrl !== null) {
-    u.searchParams.set('options', `${inUrl} ${option}`);
-    return { connectionString: u.toString() };
+    // not a URL node-postgres would read options from: the config's options apply
   }
   return { connectionString: url, options: [configured, option].filter(Boolean).join(' ') };
 }
