@@ -141,8 +141,9 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     OTPD_RETENTION_DAYS: String(retentionDays),
     OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
     OTPD_LOG_LEVEL: args['log-level'],
-    // The load exceeds the default per-account create limit (200/s) by design; every other guard stays on.
-    OTPD_RATE_LIMITS: 'account_creates_per_second=0',
+    // The load exceeds the default per-account create limits (200/s, and 1 M/day within minutes) by design;
+    // every other guard stays on.
+    OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
   };
   const log = openSync(join(dir, `otpd-${store}.log`), 'w');
   const profile = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['cpu-prof'])] : [];
