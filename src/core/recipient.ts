@@ -16,8 +16,11 @@ export function normalisePhone(raw: string): string {
   }
   try {
     const p = parsePhoneNumberWithError(s);
-    if (!p.isValid()) throw new Error('not a valid number');
-    remember(p.number, p);
+    // With the full metadata isValid() is getType() !== undefined, and the guard needs the type next:
+    // work it out once (isValid() stays the judge for a numbering plan without types).
+    const type = p.getType();
+    if (type === undefined && !p.isValid()) throw new Error('not a valid number');
+    remember(p.number, p, type ?? null);
     return p.number;
   } catch {
     throw new OtpError('invalid_recipient', `'${s.slice(0, 32)}' is not a valid phone number.`, {
@@ -38,8 +41,8 @@ export interface PhoneFacts {
 const recent = new Map<string, PhoneFacts | null>();
 const RECENT_MAX = 5_000;
 
-function remember(e164: string, p: PhoneNumber | null): PhoneFacts | null {
-  let type: string | null | undefined;
+function remember(e164: string, p: PhoneNumber | null, knownType?: string | null): PhoneFacts | null {
+  let type: string | null | undefined = knownType;
   const facts: PhoneFacts | null = p
     ? {
         country: p.country ?? null,
