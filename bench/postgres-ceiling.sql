@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL synchronous_commit = off;
 INSERT INTO rate_counters (key, window_start, count, expires_at)
-  VALUES ('rs10|acc|+1415' || :n::text, 0, 1, 0), ('rsh|acc|+1415' || :n::text, 0, 1, 0), ('rsd|acc|+1415' || :n::text, 0, 1, 0),
+  VALUES ('r|acc|+1415' || :n::text || '|s10', 0, 1, 0), ('r|acc|+1415' || :n::text || '|sh', 0, 1, 0), ('r|acc|+1415' || :n::text || '|sd', 0, 1, 0),
          ('acd|acc', 0, 1, 0), ('ps|acc|+1415', 0, 1, 0), ('pm|acc|+1415', :t::bigint, 1, 0)
   ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count RETURNING count;
 COMMIT;

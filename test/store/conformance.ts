@@ -334,6 +334,12 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const many = await Promise.all(Array.from({ length: 20 }, () => store.guard.hit([h('c')])));
       expect(many.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(await store.guard.hit([h('c', -1)])).toEqual([19]);
+      // Calls of one turn may go to the store together: each still sees its own step of a shared counter.
+      const mixed = await Promise.all(Array.from({ length: 10 }, (_, i) => store.guard.hit(i === 5 ? [h('d', 0), h('c', -1)] : [h(`own${i}`), h('d')])));
+      expect(mixed.filter((_, i) => i !== 5).map(([own]) => own)).toEqual(Array(9).fill(1));
+      expect(mixed.filter((_, i) => i !== 5).map(([, d]) => d)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(mixed[5]).toEqual([5, 18]);
+      expect(await store.guard.hit([h('d', 0), h('c', 0)])).toEqual([9, 18]);
       await store.guard.hit([h('s', 1, T0 - 7_200_000), h('s', 2, T0 - 3_600_000)]);
       expect(await store.guard.sumWindows('s', T0 - 86_400_000, T0)).toBe(3);
       expect(await store.guard.purgeCounters(T0 + 3_600_000, 100)).toBeGreaterThanOrEqual(3);

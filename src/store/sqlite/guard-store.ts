@@ -2,11 +2,19 @@
 import type Database from 'better-sqlite3';
 import { likeEscape, num, toBlock, type BlockRow, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
+import { mergeHits } from '../counter-batch.js';
 import type { GroupCommit } from './group-commit.js';
 
+interface PendingHit {
+  hits: CounterHit[];
+  resolve: (counts: number[]) => void;
+  reject: (e: unknown) => void;
+}
 
 export class SqliteGuardStore implements GuardStore {
   private readonly hitTxn: (hits: CounterHit[]) => number[];
+  /** Hits waiting for this turn's batch. */
+  private pending: PendingHit[] = [];
 
   constructor(
     db: Database.Database,
@@ -28,9 +36,35 @@ export class SqliteGuardStore implements GuardStore {
     });
   }
 
-  async hit(hits: CounterHit[]): Promise<number[]> {
-    // Counters join the turn's batch like any write: one commit for all of them.
-    return hits.length ? this.group.write(() => this.hitTxn(hits)) : [];
+  /**
+   * Counters join the turn's batch like any write, and the turn's hits are merged into one write: the
+   * counters every create shares (the account's day, the prefix's hour) are bumped once per batch.
+   */
+  hit(hits: CounterHit[]): Promise<number[]> {
+    if (!hits.length) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ hits, resolve, reject });
+      if (this.pending.length === 1) this.writePending();
+    });
+  }
+
+  private writePending(): void {
+    let calls: PendingHit[] = [];
+    this.group
+      .write(() => {
+        calls = this.pending;
+        this.pending = [];
+        const m = mergeHits(calls.map((c) => c.hits));
+        return m.split(this.hitTxn(m.merged));
+      })
+      .then(
+        (per) => calls.forEach((c, i) => c.resolve(per[i]!)),
+        (e: unknown) => {
+          // The batch failed before this write ran (no lock, database closed): its callers are still pending.
+          if (!calls.length) [calls, this.pending] = [this.pending, []];
+          for (const c of calls) c.reject(e);
+        },
+      );
   }
 
   async purgeCounters(now: number, limit: number): Promise<number> {
