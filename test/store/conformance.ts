@@ -83,6 +83,27 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(later.kind).toBe('created');
     });
 
+    it('creates arriving together: one verification per recipient, the others find it, every field stored as given', async () => {
+      const first = record({ to: '+14155550300', metadata: null, payload: null, codeSealed: null, sandbox: true, templateId: 'tpl_1', appName: 'App', message: 'Code {code}' });
+      await store.insertVerification(first, { channel: 'sms', status: 'queued' }, T0);
+      const nulls = { metadata: null, payload: null, codeSealed: null, sandbox: true, templateId: 'tpl_2', sender: 'Acme', reference: null };
+      const fresh = Array.from({ length: 8 }, (_, i) => record({ id: newId('ver', T0 + 1), to: `+1415555031${i}`, ...(i === 1 ? nulls : {}) }));
+      const twins = [record({ id: newId('ver', T0 + 1), to: fresh[0]!.to }), record({ id: newId('ver', T0 + 1), to: first.to })];
+      const all = [...fresh, ...twins];
+      const res = await Promise.all(all.map((v, i) => store.insertVerification(v, { channel: i % 2 ? 'sms' : 'whatsapp', status: 'queued' }, T0 + 1)));
+      expect(res.slice(0, 8).map((r) => r.kind)).toEqual(Array(8).fill('created'));
+      const [dup, old] = res.slice(8);
+      expect(dup?.kind === 'pending_exists' && dup.record.id).toBe(fresh[0]!.id);
+      expect(old?.kind === 'pending_exists' && old.record).toEqual(first);
+      for (const [i, v] of fresh.entries()) {
+        expect(await store.getVerification(accountId, v.id)).toEqual(v);
+        const r = res[i]!;
+        expect(r.kind === 'created' && r.sends.map((x) => [x.verificationId, x.channel, x.status])).toEqual([[v.id, i % 2 ? 'sms' : 'whatsapp', 'queued']]);
+        expect((await store.listSends(v.id)).map((x) => x.id)).toEqual(r.kind === 'created' ? r.sends.map((x) => x.id) : []);
+      }
+      expect(await store.getVerification(accountId, twins[0]!.id)).toBeNull();
+    });
+
     it('replays an idempotency key within its lifetime', async () => {
       const v = record();
       const idem = { key: 'k1', requestHash: 'h1', expiresAt: T0 + 1000 };

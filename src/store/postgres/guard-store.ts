@@ -1,19 +1,13 @@
 // PostgreSQL implementation of the guard store: counters (one round trip for all), prefix statistics and blocks.
 import { likeEscape, num, toBlock, type BlockRow, type Num } from '../rows.js';
 import { mergeHits } from '../counter-batch.js';
+import { TurnBatch } from '../turn-batch.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
-interface PendingHit {
-  hits: CounterHit[];
-  resolve: (counts: number[]) => void;
-  reject: (e: unknown) => void;
-}
-
 export class PostgresGuardStore implements GuardStore {
-  /** Hits waiting for the end of this turn. */
-  private pending: PendingHit[] = [];
+  private readonly batch = new TurnBatch<CounterHit[], number[]>((calls) => this.hitMerged(calls));
 
   /** `counters` runs the counter statements (asynchronous commit, see PostgresStore); `q` everything else. */
   constructor(
@@ -27,21 +21,12 @@ export class PostgresGuardStore implements GuardStore {
    * batch instead of one per request, so concurrent creates queue less on those rows' locks.
    */
   hit(hits: CounterHit[]): Promise<number[]> {
-    if (!hits.length) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ hits, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
-    });
+    return hits.length ? this.batch.add(hits) : Promise.resolve([]);
   }
 
-  private flush(): void {
-    const calls = this.pending;
-    this.pending = [];
-    const m = mergeHits(calls.map((c) => c.hits));
-    this.hitNow(m.merged).then(
-      (counts) => m.split(counts).forEach((per, i) => calls[i]!.resolve(per)),
-      (e: unknown) => calls.forEach((c) => c.reject(e)),
-    );
+  private async hitMerged(calls: CounterHit[][]): Promise<number[][]> {
+    const m = mergeHits(calls);
+    return m.split(await this.hitNow(m.merged));
   }
 
   private async hitNow(hits: CounterHit[]): Promise<number[]> {

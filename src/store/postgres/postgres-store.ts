@@ -9,8 +9,15 @@ import { PostgresDialectStore } from './dialect-store.js';
 import { PostgresGuardStore } from './guard-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWebhookStore } from './webhook-store.js';
+import { TurnBatch } from '../turn-batch.js';
 
 type Q = pg.Pool | pg.PoolClient;
+
+interface PendingInsert {
+  v: VerificationRecord;
+  send: NewSend;
+  now: number;
+}
 type Row = Record<string, unknown>;
 
 /** Arbitrary constant naming otpd's migration lock. */
@@ -42,6 +49,8 @@ export class PostgresStore implements Store {
    * verifications, attempts and outbox stay on the synchronous pool.
    */
   private readonly counterPool: pg.Pool;
+  /** Creates without an idempotency key, batched per event-loop turn (see insertMany). */
+  private readonly inserts = new TurnBatch<PendingInsert, InsertResult | null>((batch) => this.insertMany(batch));
 
   constructor(url: string, o: PostgresOptions = {}) {
     const config: pg.PoolConfig = {
@@ -211,7 +220,7 @@ export class PostgresStore implements Store {
     // Without an idempotency key the common case is one statement (one round trip instead of four);
     // anything unusual (a lapsed pending row to close, a racing insert) falls back to the transaction.
     if (!idem) {
-      const fast = await this.insertInOneStatement(v, send, now);
+      const fast = await this.inserts.add({ v, send, now });
       if (fast) return fast;
     }
     for (let tries = 0; ; tries++) {
@@ -268,6 +277,63 @@ export class PostgresStore implements Store {
         throw e;
       }
     }
+  }
+
+  /**
+   * The turn's creates in one statement: each finds its recipient's live pending verification, or
+   * inserts its verification and first send, as `insertInOneStatement` does for one. Rows travel as one
+   * JSON parameter. A create that got neither (its recipient twice in the batch, a lapsed pending row)
+   * answers null and takes the transactional path, as does the whole batch on a unique violation.
+   */
+  private async insertMany(batch: PendingInsert[]): Promise<Array<InsertResult | null>> {
+    if (batch.length === 1) return [await this.insertInOneStatement(batch[0]!.v, batch[0]!.send, batch[0]!.now)];
+    const input = batch.map(({ v, send, now }, o) => {
+      const r = fromVerification(v);
+      return { ...r, o, code_hash: r.code_hash.toString('hex'), code_sealed: r.code_sealed?.toString('hex') ?? null, sandbox: v.sandbox, send_channel: send.channel, send_status: send.status, now };
+    });
+    let rows: Array<{ k: string; o: number; r: Record<string, unknown> }>;
+    try {
+      rows = await this.q(
+        `WITH t AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(o int, id text, account_id text, to_addr text, channel text, status text,
+             code_hash text, code_sealed text, code_type text, code_length integer, attempts integer, max_attempts integer, send_count integer,
+             max_sends integer, last_sent_at bigint, created_at bigint, updated_at bigint, expires_at bigint, locale text, template_id text,
+             sender text, reference text, metadata text, sandbox boolean, app_name text, message text, payload text,
+             send_channel text, send_status text, now bigint)
+         ), pending AS (
+           SELECT DISTINCT ON (t.o) t.o, to_jsonb(p) AS r FROM t
+           JOIN verifications p ON p.account_id = t.account_id AND p.to_addr = t.to_addr AND p.status = 'pending' AND p.expires_at > t.now
+           ORDER BY t.o, p.id DESC
+         ), v AS (
+           INSERT INTO verifications (${V_COLS})
+           SELECT id, account_id, to_addr, channel, status, decode(code_hash, 'hex'), decode(code_sealed, 'hex'), code_type, code_length, attempts,
+             max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference,
+             metadata::jsonb, sandbox, app_name, message, payload
+           FROM t ORDER BY o
+           ON CONFLICT (account_id, to_addr) WHERE status = 'pending' DO NOTHING
+           RETURNING id
+         ), s AS (
+           INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at)
+           SELECT v.id, t.send_channel, NULL, t.send_status, 0, t.now, 0, t.now, t.now FROM v JOIN t ON t.id = v.id ORDER BY t.o
+           RETURNING *
+         )
+         SELECT 'pending' AS k, o, r FROM pending
+         UNION ALL
+         SELECT 'send' AS k, t.o, to_jsonb(s) AS r FROM s JOIN t ON t.id = s.verification_id`,
+        [JSON.stringify(input)],
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) return batch.map(() => null);
+      throw e;
+    }
+    const out: Array<InsertResult | null> = batch.map(() => null);
+    for (const row of rows.filter((x) => x.k === 'pending')) {
+      out[row.o] = { kind: 'pending_exists', record: toVerification(jsonbVerification(row.r as unknown as VerificationRow)) };
+    }
+    for (const row of rows.filter((x) => x.k === 'send')) {
+      out[row.o] ??= { kind: 'created', record: batch[row.o]!.v, sends: [toSend(row.r as unknown as SendRow)] };
+    }
+    return out;
   }
 
   /**
