@@ -42,18 +42,23 @@ const recent = new Map<string, PhoneFacts | null>();
 const RECENT_MAX = 5_000;
 
 function remember(e164: string, p: PhoneNumber | null, knownType?: string | null): PhoneFacts | null {
-  let type: string | null | undefined = knownType;
-  const facts: PhoneFacts | null = p
-    ? {
-        country: p.country ?? null,
-        callingCode: p.countryCallingCode,
-        national: p.nationalNumber,
-        get type() {
-          if (type === undefined) type = p.getType() ?? null;
-          return type;
-        },
-      }
-    : null;
+  let facts: PhoneFacts | null = null;
+  if (p && knownType !== undefined) {
+    // Plain facts, not the parsed number: the cache turns over thousands of entries a second under
+    // load, and each entry outlives the young generation, so whatever it holds ends up old garbage.
+    facts = { country: p.country ?? null, callingCode: p.countryCallingCode, national: p.nationalNumber, type: knownType };
+  } else if (p) {
+    let type: string | null | undefined;
+    facts = {
+      country: p.country ?? null,
+      callingCode: p.countryCallingCode,
+      national: p.nationalNumber,
+      get type() {
+        if (type === undefined) type = p.getType() ?? null;
+        return type;
+      },
+    };
+  }
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
   recent.set(e164, facts);
   return facts;
