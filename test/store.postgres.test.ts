@@ -99,4 +99,29 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
       await drop();
     }
   });
+  it('a batch with one value PostgreSQL refuses fails that create and that counter call only', async () => {
+    const { store, drop } = await opened();
+    try {
+      const accountId = 'acc_batch';
+      await store.createAccount({ id: accountId, name: 'batch', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+      const v = (n: number, reference: string | null) => ({
+        id: `ver_batch_${n}`, accountId, to: `+1415555080${n}`, channel: 'sms' as const, status: 'pending' as const, codeHash: Buffer.alloc(32, n),
+        codeSealed: null, codeType: 'numeric' as const, codeLength: 6, attempts: 0, maxAttempts: 5, sendCount: 1, maxSends: 3, lastSentAt: T0,
+        createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en', templateId: null, sender: null, reference, metadata: null,
+        sandbox: true, appName: null, message: null, payload: null,
+      });
+      // The store is below the engine's NUL check, so the value reaches PostgreSQL, which refuses it.
+      const results = await Promise.allSettled([1, 2, 3].map((n) => store.insertVerification(v(n, n === 2 ? 'a\u0000b' : 'ok'), { channel: 'sms', status: 'sandbox' }, T0)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await store.getVerification(accountId, 'ver_batch_1'))?.reference).toBe('ok');
+      expect(await store.getVerification(accountId, 'ver_batch_2')).toBeNull();
+      const h = (key: string) => ({ key, windowStart: T0, expiresAt: T0 + 60_000, add: 1 });
+      const hits = await Promise.allSettled([store.guard.hit([h('shared'), h('own:1')]), store.guard.hit([h('shared'), h('bad\u0000key')]), store.guard.hit([h('shared')])]);
+      expect(hits.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await store.guard.hit([{ ...h('shared'), add: 0 }])).toEqual([2]);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
 });

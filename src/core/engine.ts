@@ -119,6 +119,7 @@ export class Engine {
   async create(caller: Caller, input: CreateInput, idempotencyKey?: string): Promise<VerificationResult> {
     const accountId = caller.account.id;
     const to = normaliseRecipient(input.to, input.channel);
+    refuseNul(input);
     await this.requireChannel(caller, input.channel);
     if (input.code !== undefined && input.codeLength !== undefined) {
       throw new OtpError('invalid_request', '`code` and `code_length` cannot be used together.', {
@@ -362,6 +363,22 @@ export class Engine {
     // (same recipient, same account) must not read the code sent to a real person.
     if (caller.sandbox && res.record.sandbox && res.record.codeSealed) res.code = this.secrets.open(res.record.codeSealed);
     return res;
+  }
+}
+
+/**
+ * NUL characters cannot be stored (PostgreSQL refuses them in text, SQLite's functions cut at them):
+ * a create carrying one is the caller's error, whichever dialect it came through.
+ */
+function refuseNul(input: CreateInput): void {
+  const text: Array<[string, string | undefined]> = [
+    ['sender', input.sender], ['reference', input.reference], ['app_name', input.appName], ['message', input.message],
+    ['locale', input.locale], ['template_id', input.templateId], ['code', input.code],
+    ...Object.entries(input.metadata ?? {}).flatMap(([k, v]): Array<[string, string]> => [[`metadata`, k], [`metadata.${k}`, v]]),
+  ];
+  const bad = text.find(([, v]) => typeof v === 'string' && v.includes('\u0000'));
+  if (bad) {
+    throw new OtpError('invalid_request', `\`${bad[0]}\` must not contain NUL characters.`, { fields: [{ field: bad[0], detail: 'contains a NUL character' }] });
   }
 }
 

@@ -79,7 +79,8 @@ export function phoneFacts(e164: string): PhoneFacts | null {
 /** Lower-cased email address, or `invalid_recipient`. */
 export function normaliseEmail(raw: string): string {
   const s = raw.trim();
-  if (s.length > 254 || !EMAIL.test(s)) {
+  // Control characters (NUL above all) are not part of any address, and could not be stored.
+  if (s.length > 254 || !EMAIL.test(s) || /[\u0000-\u001f\u007f]/.test(s)) {
     throw new OtpError('invalid_recipient', 'That is not a valid email address.', {
       fields: [{ field: 'to', detail: 'is not a valid email address' }],
     });

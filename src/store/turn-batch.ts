@@ -1,4 +1,5 @@
 // Collects the calls made during one event-loop turn and runs them together at its end: one round trip for many requests.
+import { OtpError } from '../core/errors.js';
 
 interface Call<I, O> {
   input: I;
@@ -14,7 +15,15 @@ interface Call<I, O> {
 export class TurnBatch<I, O> {
   private pending: Call<I, O>[] = [];
 
-  constructor(private readonly run: (inputs: I[]) => Promise<O[]>) {}
+  /**
+   * `one` runs a single input on its own. When a batch fails for anything but the database being
+   * unreachable (an `OtpError`), each input is tried alone, so one request's bad value fails that
+   * request only and not the others that happened to share its turn. A failed statement wrote nothing.
+   */
+  constructor(
+    private readonly run: (inputs: I[]) => Promise<O[]>,
+    private readonly one: (input: I) => Promise<O>,
+  ) {}
 
   add(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -30,7 +39,10 @@ export class TurnBatch<I, O> {
       .then(() => this.run(calls.map((c) => c.input)))
       .then(
         (outs) => calls.forEach((c, i) => c.resolve(outs[i]!)),
-        (e: unknown) => calls.forEach((c) => c.reject(e)),
+        (e: unknown) => {
+          if (calls.length === 1 || e instanceof OtpError) for (const c of calls) c.reject(e);
+          else for (const c of calls) this.one(c.input).then(c.resolve, c.reject);
+        },
       );
   }
 }

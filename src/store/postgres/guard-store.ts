@@ -7,7 +7,7 @@ import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 export class PostgresGuardStore implements GuardStore {
-  private readonly batch = new TurnBatch<CounterHit[], number[]>((calls) => this.hitMerged(calls));
+  private readonly batch = new TurnBatch<CounterHit[], number[]>((calls) => this.hitMerged(calls), async (hits) => (await this.hitMerged([hits]))[0]!);
 
   /** `counters` runs the counter statements (asynchronous commit, see PostgresStore); `q` everything else. */
   constructor(

@@ -50,7 +50,10 @@ export class PostgresStore implements Store {
    */
   private readonly counterPool: pg.Pool;
   /** Creates without an idempotency key, batched per event-loop turn (see insertMany). */
-  private readonly inserts = new TurnBatch<PendingInsert, InsertResult | null>((batch) => this.insertMany(batch));
+  private readonly inserts = new TurnBatch<PendingInsert, InsertResult | null>(
+    (batch) => this.insertMany(batch),
+    (b) => this.insertInOneStatement(b.v, b.send, b.now),
+  );
 
   constructor(url: string, o: PostgresOptions = {}) {
     const config: pg.PoolConfig = {
