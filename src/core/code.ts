@@ -54,10 +54,9 @@ export class Secrets {
     return createHmac('sha256', this.codeKey).update(verificationId).update('\0').update(normaliseCode(code)).digest();
   }
 
-  /** Constant-time comparison of a candidate code against the stored hash. */
-  codeMatches(verificationId: string, candidate: string, stored: Buffer): boolean {
-    const h = this.hashCode(verificationId, candidate);
-    return h.length === stored.length && timingSafeEqual(h, stored);
+  /** Constant-time comparison of a candidate's `hashCode` against the stored hash. */
+  hashMatches(candidateHash: Buffer, stored: Buffer): boolean {
+    return candidateHash.length === stored.length && timingSafeEqual(candidateHash, stored);
   }
 
   /** Hash under which an API key is stored and looked up. */

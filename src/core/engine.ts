@@ -236,9 +236,9 @@ export class Engine {
   async check(caller: Caller, id: string, code: string, clientIp?: string): Promise<CheckResult> {
     await this.deps.guard?.beforeCheck(caller.account, clientIp);
     const now = this.clock.now();
-    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.codeMatches(r.id, code, r.codeHash)), {
-      codeHash: this.secrets.hashCode(id, code),
-    });
+    // One HMAC serves both stores: PostgreSQL compares it in SQL, SQLite in `decide` (the row's id is `id`).
+    const codeHash = this.secrets.hashCode(id, code);
+    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.hashMatches(codeHash, r.codeHash)), { codeHash });
     if (!res.record) throw notFound();
     if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
     if (res.transition) this.publish(`verification.${res.transition}`, res.record, now);
