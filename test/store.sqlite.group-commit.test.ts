@@ -120,6 +120,50 @@ describe('sqlite group commit', () => {
     db.close();
   });
 
+  it('a write that fails half-way leaves nothing of itself; the writes before and after it commit once, with their own answers', async () => {
+    const db = new Database(join(dir, 'raw.sqlite'));
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const group = new GroupCommit(db);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?) RETURNING x');
+    const count = () => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    const results = await Promise.allSettled([
+      group.write(() => insert.get(1)),
+      group.write(() => insert.get(2)),
+      // Writes a row, then fails: its row must go, the others' must stay (not be undone with it, nor written twice).
+      group.write(() => {
+        insert.run(10);
+        throw new Error('refused after writing');
+      }),
+      group.write(() => insert.get(3)),
+      group.write(() => insert.get(1)), // a primary-key clash with the first write of the batch
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(results.slice(0, 2).map((r) => (r as PromiseFulfilledResult<unknown>).value)).toEqual([{ x: 1 }, { x: 2 }]);
+    expect((results[2] as PromiseRejectedResult).reason.message).toBe('refused after writing');
+    expect((db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x)).toEqual([1, 2, 3]);
+    expect(db.inTransaction).toBe(false);
+    // The next batch, without a failure, commits as usual.
+    await group.write(() => insert.get(4));
+    expect(count()).toBe(4);
+    db.close();
+  });
+
+  it('counter hits that share a batch with a failing write are counted once, with the counts each caller would have seen', async () => {
+    const a = record('+14155550108');
+    const hit = (add: number) => ({ key: 'r:acc_group:+14155550108:s10', windowStart: T0, add, expiresAt: T0 + 600_000 });
+    const [first, clash, second, third] = await Promise.allSettled([
+      store.guard.hit([hit(1)]),
+      store.insertVerification(a, { channel: 'sms', status: 'sandbox' }, T0).then(() => store.insertVerification(a, { channel: 'sms', status: 'sandbox' }, T0)),
+      store.guard.hit([hit(1)]),
+      store.insertVerification(record('+14155550109', a.id), { channel: 'sms', status: 'sandbox' }, T0), // same id: fails in the first batch
+    ]);
+    expect(first).toEqual({ status: 'fulfilled', value: [1] });
+    expect(second).toEqual({ status: 'fulfilled', value: [2] });
+    expect(third!.status).toBe('rejected');
+    expect(clash!.status).toBe('fulfilled');
+    expect(await store.guard.hit([hit(0)])).toEqual([2]);
+  });
+
   it('a write that arrives after close is refused with store_unavailable, not a crash', async () => {
     await store.close();
     const err = await store.insertVerification(record('+14155550107'), { channel: 'sms', status: 'sandbox' }, T0).catch((e: unknown) => e);

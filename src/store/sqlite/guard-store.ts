@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { likeEscape, num, toBlock, type BlockRow, type Num } from '../rows.js';
 import type { CounterHit, GuardStore, PrefixBlock } from '../guard-types.js';
-import { mergeHits } from '../counter-batch.js';
+import { mergeHits, type MergedHits } from '../counter-batch.js';
 import type { GroupCommit } from './group-commit.js';
 
 interface PendingHit {
@@ -12,16 +12,16 @@ interface PendingHit {
 }
 
 export class SqliteGuardStore implements GuardStore {
-  private readonly hitTxn: (hits: CounterHit[]) => number[];
+  /** Applies merged hits inside the group commit's transaction; answers the counts after them. */
+  private readonly hitTx: (hits: CounterHit[]) => number[];
   /** Hits waiting for this turn's batch. */
   private pending: PendingHit[] = [];
 
   constructor(
-    db: Database.Database,
     private readonly s: (sql: string) => Database.Statement,
     private readonly group: GroupCommit,
   ) {
-    this.hitTxn = db.transaction((hits: CounterHit[]) => {
+    this.hitTx = (hits: CounterHit[]) => {
       const st = this.s(
         `INSERT INTO rate_counters (key, window_start, count, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count`,
@@ -33,7 +33,7 @@ export class SqliteGuardStore implements GuardStore {
           ? ((peek.get(h.key, h.windowStart) as { count: number } | undefined)?.count ?? 0)
           : (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count,
       );
-    });
+    };
   }
 
   /**
@@ -50,12 +50,16 @@ export class SqliteGuardStore implements GuardStore {
 
   private writePending(): void {
     let calls: PendingHit[] = [];
+    let m: MergedHits | undefined;
     this.group
       .write(() => {
-        calls = this.pending;
-        this.pending = [];
-        const m = mergeHits(calls.map((c) => c.hits));
-        return m.split(this.hitTxn(m.merged));
+        // The hits that came in until the batch ran; taken once, as the group commit may run a write twice.
+        if (!m) {
+          calls = this.pending;
+          this.pending = [];
+          m = mergeHits(calls.map((c) => c.hits));
+        }
+        return m.split(this.hitTx(m.merged));
       })
       .then(
         (per) => calls.forEach((c, i) => c.resolve(per[i]!)),

@@ -25,11 +25,6 @@ export class SqliteStore implements Store {
   private readonly group: GroupCommit;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
-  private readonly insertTxn: Database.Transaction<SqliteStore['insertTx']>;
-  private readonly sendTxn: Database.Transaction<SqliteStore['sendTx']>;
-  private readonly claimTxn: Database.Transaction<SqliteStore['claimTx']>;
-  private readonly attemptTxn: Database.Transaction<SqliteStore['attemptTx']>;
-  private readonly purgeTxn: Database.Transaction<SqliteStore['purgeTx']>;
   /** Checkpoints the WAL off the event loop (not for `:memory:`). */
   private readonly checkpointer: Checkpointer | null = null;
 
@@ -57,15 +52,10 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_size_limit = 67108864');
       this.checkpointer = new Checkpointer(path);
     }
-    this.insertTxn = this.db.transaction(this.insertTx);
-    this.sendTxn = this.db.transaction(this.sendTx);
-    this.claimTxn = this.db.transaction(this.claimTx);
-    this.attemptTxn = this.db.transaction(this.attemptTx);
-    this.purgeTxn = this.db.transaction(this.purgeTx);
     this.group = new GroupCommit(this.db, Date.now, busyTimeoutMs);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
-    this.guard = new SqliteGuardStore(this.db, (sql) => this.s(sql), this.group);
+    this.guard = new SqliteGuardStore((sql) => this.s(sql), this.group);
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -214,7 +204,7 @@ export class SqliteStore implements Store {
   };
 
   async insertVerification(v: VerificationRecord, send: NewSend, now: number, idem?: IdempotencyInput): Promise<InsertResult> {
-    return this.group.write(() => this.insertTxn(v, send, now, idem));
+    return this.group.write(() => this.insertTx(v, send, now, idem));
   }
 
   private readonly sendTx = (accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): SendResult => {
@@ -230,7 +220,7 @@ export class SqliteStore implements Store {
   };
 
   async recordSend(accountId: string, id: string, send: NewSend, now: number, cooldownMs: number, idem?: IdempotencyInput): Promise<SendResult> {
-    return this.group.write(() => this.sendTxn(accountId, id, send, now, cooldownMs, idem));
+    return this.group.write(() => this.sendTx(accountId, id, send, now, cooldownMs, idem));
   }
 
   async getVerification(accountId: string, id: string): Promise<VerificationRecord | null> {
@@ -272,7 +262,7 @@ export class SqliteStore implements Store {
   };
 
   async attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult> {
-    return this.group.write(() => this.attemptTxn(accountId, id, now, decide));
+    return this.group.write(() => this.attemptTx(accountId, id, now, decide));
   }
 
   private finishStmt(): Stmt {
@@ -300,7 +290,7 @@ export class SqliteStore implements Store {
   };
 
   async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryJob[]> {
-    return this.group.write(() => this.claimTxn(now, leaseMs, limit));
+    return this.group.write(() => this.claimTx(now, leaseMs, limit));
   }
 
   async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
@@ -372,7 +362,7 @@ export class SqliteStore implements Store {
   };
 
   async purgeVerifications(before: number, limit: number): Promise<number> {
-    return this.group.write(() => this.purgeTxn(before, limit));
+    return this.group.write(() => this.purgeTx(before, limit));
   }
 
   async purgeIdempotency(now: number, limit: number): Promise<number> {
