@@ -103,6 +103,18 @@ export function fromVerification(v: VerificationRecord): VerificationRow {
   };
 }
 
+/** Every column of a verification row, in one fixed order for statements that bind by position. */
+export const VERIFICATION_COLUMNS = [
+  'id', 'account_id', 'to_addr', 'channel', 'status', 'code_hash', 'code_sealed', 'code_type', 'code_length', 'attempts', 'max_attempts',
+  'send_count', 'max_sends', 'last_sent_at', 'created_at', 'updated_at', 'expires_at', 'locale', 'template_id', 'sender', 'reference',
+  'metadata', 'sandbox', 'app_name', 'message', 'payload',
+] as const satisfies ReadonlyArray<keyof VerificationRow>;
+
+// A column added to VerificationRow but not to the list above fails to compile here.
+type Missing = Exclude<keyof VerificationRow, (typeof VERIFICATION_COLUMNS)[number]>;
+const allColumnsListed: [Missing] extends [never] ? true : Missing = true;
+void allColumnsListed;
+
 export interface SendRow {
   id: Num;
   verification_id: string;

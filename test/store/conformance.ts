@@ -392,6 +392,12 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       for (let i = 0; i < 6; i++) wrongs.push(await store.attempt(accountId, b.id, T0 + 1, decideWith(wrong), wrong));
       expect(wrongs.map((r) => (r.counted ? (r.transition ?? 'counted') : 'refused'))).toEqual(['counted', 'counted', 'counted', 'counted', 'max_attempts_reached', 'refused']);
       expect(await store.attempt(accountId, b.id, T0 + 1, decideWith(right), right)).toMatchObject({ counted: false, record: { status: 'max_attempts_reached' } });
+
+      // The right code on the last attempt still approves.
+      const c = record({ id: newId('ver', T0), to: '+14155550123' });
+      await store.insertVerification(c, { channel: 'sms', status: 'sandbox' }, T0);
+      for (let i = 0; i < 4; i++) expect(await store.attempt(accountId, c.id, T0 + 1, decideWith(wrong), wrong)).toMatchObject({ counted: true, transition: null });
+      expect(await store.attempt(accountId, c.id, T0 + 1, decideWith(right), right)).toMatchObject({ counted: true, transition: 'approved', record: { attempts: 5, codeSealed: null } });
     });
   });
 }

@@ -5,14 +5,14 @@ import { dirname } from 'node:path';
 import type { Account, ApiKeyRecord, Channel, SendRecord, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
 import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
-import type { AttemptResult, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
+import type { AttemptResult, CheckCandidate, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, type SendRow, type VerificationRow } from '../rows.js';
 
 type Stmt = Database.Statement;
 
@@ -191,12 +191,10 @@ export class SqliteStore implements Store {
     ).get(v.accountId, v.to, now) as VerificationRow | undefined;
     if (pending) return { kind: 'pending_exists', record: toVerification(pending) };
     const row = fromVerification(v);
-    this.s(
-      `INSERT INTO verifications (id, account_id, to_addr, channel, status, code_hash, code_sealed, code_type, code_length, attempts, max_attempts,
-        send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, template_id, sender, reference, metadata, sandbox, app_name, message, payload)
-       VALUES (@id, @account_id, @to_addr, @channel, @status, @code_hash, @code_sealed, @code_type, @code_length, @attempts, @max_attempts,
-        @send_count, @max_sends, @last_sent_at, @created_at, @updated_at, @expires_at, @locale, @template_id, @sender, @reference, @metadata, @sandbox, @app_name, @message, @payload)`,
-    ).run(row);
+    // Bound by position: better-sqlite3 looks each named parameter up in the object, 5 µs a row here.
+    this.s(`INSERT INTO verifications (${VERIFICATION_COLUMNS.join(', ')}) VALUES (${VERIFICATION_COLUMNS.map(() => '?').join(', ')})`).run(
+      ...VERIFICATION_COLUMNS.map((c) => row[c]),
+    );
     // A new verification has exactly one send: the one just inserted, no need to read it back.
     const first = this.insertSend(v.id, send, now);
     this.insertIdempotency(v.accountId, idem, v.id);
@@ -261,8 +259,36 @@ export class SqliteStore implements Store {
     return { counted: true, record: { ...record, status: transition, codeSealed: null }, transition };
   };
 
-  async attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null): Promise<AttemptResult> {
+  async attempt(
+    accountId: string,
+    id: string,
+    now: number,
+    decide: (counted: VerificationRecord) => Transition | null,
+    candidate?: CheckCandidate,
+  ): Promise<AttemptResult> {
+    if (candidate) return this.group.write(() => this.attemptInOneStatement(accountId, id, now, candidate));
     return this.group.write(() => this.attemptTx(accountId, id, now, decide));
+  }
+
+  /**
+   * Count, compare and transition in one UPDATE instead of an UPDATE, `decide` and another UPDATE.
+   * The rule is `decideCheck`'s: the right code approves (even on the last attempt); a wrong one that
+   * spends the last attempt closes it.
+   */
+  private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
+    const row = this.s(
+      `UPDATE verifications SET
+         attempts = attempts + 1,
+         updated_at = ?,
+         status = CASE WHEN code_hash = ? THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
+         code_sealed = CASE WHEN code_hash = ? OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
+       WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
+       RETURNING *`,
+    ).get(now, codeHash, codeHash, id, accountId, now) as VerificationRow | undefined;
+    if (!row) return { counted: false, record: this.current(accountId, id) };
+    const record = toVerification(row);
+    const transition: Transition | null = record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null;
+    return { counted: true, record, transition };
   }
 
   private finishStmt(): Stmt {
