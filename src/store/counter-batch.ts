@@ -11,6 +11,12 @@ export interface MergedHits {
 
 const slot = (h: CounterHit): string => `${h.key}\0${h.windowStart}`;
 
+/** One distinct counter of a batch, and the count the callers have reached on it while splitting. */
+interface Merged {
+  hit: CounterHit;
+  running: number;
+}
+
 /**
  * Merges hits so that shared counters (the account's daily creates, a prefix's hour) are written once per
  * batch instead of once per request. Each caller's count is the one it would have got had the callers run
@@ -18,30 +24,33 @@ const slot = (h: CounterHit): string => `${h.key}\0${h.windowStart}`;
  * So a limit still admits exactly as many requests as it allows, however they were batched.
  */
 export function mergeHits(calls: readonly (readonly CounterHit[])[]): MergedHits {
-  const bySlot = new Map<string, CounterHit>();
-  for (const hits of calls) {
-    for (const h of hits) {
+  // Each caller's hit points straight at its merged counter, so splitting the counts back needs no lookups.
+  const bySlot = new Map<string, Merged>();
+  const refs = calls.map((hits) =>
+    hits.map((h) => {
       const s = slot(h);
       const m = bySlot.get(s);
-      if (m) {
-        m.add += h.add;
-        m.expiresAt = Math.max(m.expiresAt, h.expiresAt);
-      } else bySlot.set(s, { ...h });
-    }
-  }
-  const merged = [...bySlot.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.windowStart - b.windowStart));
+      if (!m) {
+        const fresh: Merged = { hit: { ...h }, running: 0 };
+        bySlot.set(s, fresh);
+        return fresh;
+      }
+      m.hit.add += h.add;
+      m.hit.expiresAt = Math.max(m.hit.expiresAt, h.expiresAt);
+      return m;
+    }),
+  );
+  const entries = [...bySlot.values()].sort((a, b) => (a.hit.key < b.hit.key ? -1 : a.hit.key > b.hit.key ? 1 : a.hit.windowStart - b.hit.windowStart));
   return {
-    merged,
+    merged: entries.map((e) => e.hit),
     split(counts: number[]): number[][] {
       // Running count per counter, starting from its value before the batch (after minus everything added).
-      const running = new Map<string, number>();
-      merged.forEach((m, i) => running.set(slot(m), counts[i]! - m.add));
-      return calls.map((hits) =>
-        hits.map((h) => {
-          const s = slot(h);
-          const n = running.get(s)! + h.add;
-          running.set(s, n);
-          return n;
+      entries.forEach((e, i) => (e.running = counts[i]! - e.hit.add));
+      return calls.map((hits, c) =>
+        hits.map((h, i) => {
+          const e = refs[c]![i]!;
+          e.running += h.add;
+          return e.running;
         }),
       );
     },

@@ -110,6 +110,16 @@ export const VERIFICATION_COLUMNS = [
   'metadata', 'sandbox', 'app_name', 'message', 'payload',
 ] as const satisfies ReadonlyArray<keyof VerificationRow>;
 
+/**
+ * A verification row from a statement in raw mode selecting VERIFICATION_COLUMNS in order: an array
+ * is several times cheaper for better-sqlite3 to hand over than an object with 26 properties.
+ */
+export function verificationRowOf(values: readonly unknown[]): VerificationRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < VERIFICATION_COLUMNS.length; i++) row[VERIFICATION_COLUMNS[i]!] = values[i];
+  return row as unknown as VerificationRow;
+}
+
 // A column added to VerificationRow but not to the list above fails to compile here.
 type Missing = Exclude<keyof VerificationRow, (typeof VERIFICATION_COLUMNS)[number]>;
 const allColumnsListed: [Missing] extends [never] ? true : Missing = true;

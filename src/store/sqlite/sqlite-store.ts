@@ -12,7 +12,7 @@ import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, type SendRow, type VerificationRow } from '../rows.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, type SendRow, type VerificationRow } from '../rows.js';
 
 type Stmt = Database.Statement;
 
@@ -25,6 +25,7 @@ export class SqliteStore implements Store {
   private readonly group: GroupCommit;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Stmt>();
+  private readonly rawCache = new Map<string, Stmt>();
   /** Checkpoints the WAL off the event loop (not for `:memory:`). */
   private readonly checkpointer: Checkpointer | null = null;
 
@@ -56,6 +57,16 @@ export class SqliteStore implements Store {
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
     this.guard = new SqliteGuardStore((sql) => this.s(sql), this.group);
+  }
+
+  /** Like `s`, for statements whose rows come back as arrays (raw mode); kept apart so no caller gets the other mode. */
+  private raw(sql: string): Stmt {
+    let st = this.rawCache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql).raw(true);
+      this.rawCache.set(sql, st);
+    }
+    return st;
   }
 
   /** A statement prepared once per SQL text and reused for the life of the connection. */
@@ -227,8 +238,8 @@ export class SqliteStore implements Store {
 
   /** The verification as it is now, inside or outside a transaction. */
   private current(accountId: string, id: string): VerificationRecord | null {
-    const r = this.s('SELECT * FROM verifications WHERE id = ? AND account_id = ?').get(id, accountId) as VerificationRow | undefined;
-    return r ? toVerification(r) : null;
+    const values = this.raw(`SELECT ${VERIFICATION_COLUMNS.join(', ')} FROM verifications WHERE id = ? AND account_id = ?`).get(id, accountId) as unknown[] | undefined;
+    return values ? toVerification(verificationRowOf(values)) : null;
   }
 
   async findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null> {
@@ -276,17 +287,17 @@ export class SqliteStore implements Store {
    * spends the last attempt closes it.
    */
   private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
-    const row = this.s(
+    const values = this.raw(
       `UPDATE verifications SET
          attempts = attempts + 1,
          updated_at = ?,
          status = CASE WHEN code_hash = ? THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
          code_sealed = CASE WHEN code_hash = ? OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
        WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
-       RETURNING *`,
-    ).get(now, codeHash, codeHash, id, accountId, now) as VerificationRow | undefined;
-    if (!row) return { counted: false, record: this.current(accountId, id) };
-    const record = toVerification(row);
+       RETURNING ${VERIFICATION_COLUMNS.join(', ')}`,
+    ).get(now, codeHash, codeHash, id, accountId, now) as unknown[] | undefined;
+    if (!values) return { counted: false, record: this.current(accountId, id) };
+    const record = toVerification(verificationRowOf(values));
     const transition: Transition | null = record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null;
     return { counted: true, record, transition };
   }
