@@ -399,5 +399,32 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       for (let i = 0; i < 4; i++) expect(await store.attempt(accountId, c.id, T0 + 1, decideWith(wrong), wrong)).toMatchObject({ counted: true, transition: null });
       expect(await store.attempt(accountId, c.id, T0 + 1, decideWith(right), right)).toMatchObject({ counted: true, transition: 'approved', record: { attempts: 5, codeSealed: null } });
     });
+
+    it('checks of several verifications arriving together are each counted and decided on their own', async () => {
+      const right = { codeHash: Buffer.alloc(32, 7) };
+      const wrong = { codeHash: Buffer.alloc(32, 8) };
+      const decideWith = (c: { codeHash: Buffer }) => (r: VerificationRecord) => decideCheck(r, c.codeHash.equals(r.codeHash));
+      const [a, b, c, d] = ['+14155550131', '+14155550132', '+14155550133', '+14155550134'].map((to) => record({ id: newId('ver', T0), to }));
+      for (const v of [a!, b!, c!, d!]) await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0);
+      expect(await store.finish(d!.id, 'approved', T0)).toBe(true);
+      // One turn: a right code, two wrong ones for b, six wrong ones for c (one past its cap), a check of a closed one.
+      const check = (v: VerificationRecord, cand: { codeHash: Buffer }) => store.attempt(accountId, v.id, T0 + 1, decideWith(cand), cand);
+      const [ra, ...rest] = await Promise.all([check(a!, right), check(b!, wrong), check(b!, wrong), ...Array.from({ length: 6 }, () => check(c!, wrong)), check(d!, right)]);
+      const rb = rest.slice(0, 2);
+      const rc = rest.slice(2, 8);
+      const rd = rest[8]!;
+      expect(ra).toMatchObject({ counted: true, transition: 'approved', record: { id: a!.id, status: 'approved', attempts: 1 } });
+      expect(rb.map((r) => [r.counted, r.transition])).toEqual([[true, null], [true, null]]);
+      expect((await store.getVerification(accountId, b!.id))).toMatchObject({ status: 'pending', attempts: 2 });
+      expect(rc.filter((r) => r.counted)).toHaveLength(5);
+      expect(rc.filter((r) => r.counted && r.transition === 'max_attempts_reached')).toHaveLength(1);
+      expect(rc.filter((r) => !r.counted).map((r) => r.record?.status)).toEqual(['max_attempts_reached']);
+      expect((await store.getVerification(accountId, c!.id))).toMatchObject({ status: 'max_attempts_reached', attempts: 5, codeSealed: null });
+      expect(rd).toMatchObject({ counted: false, record: { id: d!.id, status: 'approved' } });
+      // Another account's id is not found, even inside a batch.
+      const [foreign] = await Promise.all([store.attempt('acc_other', b!.id, T0 + 1, decideWith(right), right), check(b!, wrong)]);
+      expect(foreign).toMatchObject({ counted: false, record: null });
+      expect((await store.getVerification(accountId, b!.id))?.attempts).toBe(3);
+    });
   });
 }

@@ -18,6 +18,12 @@ interface PendingInsert {
   send: NewSend;
   now: number;
 }
+interface PendingAttempt {
+  accountId: string;
+  id: string;
+  now: number;
+  candidate: CheckCandidate;
+}
 type Row = Record<string, unknown>;
 
 /** Arbitrary constant naming otpd's migration lock. */
@@ -53,6 +59,12 @@ export class PostgresStore implements Store {
   private readonly inserts = new TurnBatch<PendingInsert, InsertResult | null>(
     (batch) => this.insertMany(batch),
     (b) => this.insertInOneStatement(b.v, b.send, b.now),
+  );
+
+  /** Checks with a candidate hash, batched per event-loop turn (see attemptMany). */
+  private readonly attempts = new TurnBatch<PendingAttempt, AttemptResult | null>(
+    (batch) => this.attemptMany(batch),
+    (a) => this.attemptInOneStatement(a.accountId, a.id, a.now, a.candidate),
   );
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -425,7 +437,7 @@ export class PostgresStore implements Store {
     decide: (counted: VerificationRecord) => Transition | null,
     candidate?: CheckCandidate,
   ): Promise<AttemptResult> {
-    if (candidate) return this.attemptInOneStatement(accountId, id, now, candidate);
+    if (candidate) return (await this.attempts.add({ accountId, id, now, candidate })) ?? this.attemptInOneStatement(accountId, id, now, candidate);
     return this.tx(async (c) => {
       // The UPDATE takes the row lock, so the decision and its transition are applied before any other check sees the row.
       const { rows } = await c.query<VerificationRow>(
@@ -460,9 +472,45 @@ export class PostgresStore implements Store {
       [now, id, accountId, candidate.codeHash],
     );
     if (!row) return { counted: false, record: await this.current(accountId, id) };
-    const record = toVerification(row);
-    const transition: Transition | null = record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null;
-    return { counted: true, record, transition };
+    return counted(toVerification(row));
+  }
+
+  /**
+   * The turn's checks in one UPDATE, each decided as `attemptInOneStatement` decides. Answers null for a
+   * check it leaves to that statement: one not counted (its current row is read there), and the second
+   * and later checks of one verification in the batch. An UPDATE … FROM changes a row once however many
+   * inputs join it, so those run after the batch, one by one: every check counts, and the attempt cap holds.
+   */
+  private async attemptMany(batch: PendingAttempt[]): Promise<Array<AttemptResult | null>> {
+    if (batch.length === 1) {
+      const a = batch[0]!;
+      return [await this.attemptInOneStatement(a.accountId, a.id, a.now, a.candidate)];
+    }
+    const seen = new Set<string>();
+    const input: Array<{ o: number; id: string; account_id: string; code_hash: string; now: number }> = [];
+    batch.forEach((a, o) => {
+      if (seen.has(a.id)) return;
+      seen.add(a.id);
+      input.push({ o, id: a.id, account_id: a.accountId, code_hash: a.candidate.codeHash.toString('hex'), now: a.now });
+    });
+    const rows = await this.q<{ o: number; r: VerificationRow }>(
+      `WITH c AS (
+         SELECT o, id, account_id, decode(code_hash, 'hex') AS code_hash, now
+         FROM jsonb_to_recordset($1::jsonb) AS t(o int, id text, account_id text, code_hash text, now bigint)
+       )
+       UPDATE verifications v SET
+         attempts = v.attempts + 1,
+         updated_at = c.now,
+         status = CASE WHEN v.code_hash = c.code_hash THEN 'approved' WHEN v.attempts + 1 >= v.max_attempts THEN 'max_attempts_reached' ELSE v.status END,
+         code_sealed = CASE WHEN v.code_hash = c.code_hash OR v.attempts + 1 >= v.max_attempts THEN NULL ELSE v.code_sealed END
+       FROM c
+       WHERE v.id = c.id AND v.account_id = c.account_id AND v.status = 'pending' AND v.expires_at > c.now AND v.attempts < v.max_attempts
+       RETURNING c.o, to_jsonb(v) AS r`,
+      [JSON.stringify(input)],
+    );
+    const out: Array<AttemptResult | null> = batch.map(() => null);
+    for (const { o, r } of rows) out[o] = counted(toVerification(jsonbVerification(r)));
+    return out;
   }
 
   async finish(id: string, to: 'approved' | 'max_attempts_reached' | 'canceled' | 'failed', now: number): Promise<boolean> {
@@ -604,6 +652,11 @@ function statementName(sql: string): string | undefined {
 }
 
 /** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */
+/** A counted check as the one-statement UPDATE left it: the status it set is the transition. */
+function counted(record: VerificationRecord): AttemptResult {
+  return { counted: true, record, transition: record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null };
+}
+
 function jsonbVerification(j: VerificationRow): VerificationRow {
   const hex = (v: unknown) => (typeof v === 'string' ? Buffer.from(v.slice(2), 'hex') : (v as Buffer | null));
   return { ...j, code_hash: hex(j.code_hash)!, code_sealed: hex(j.code_sealed) };
