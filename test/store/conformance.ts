@@ -414,7 +414,7 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const rc = rest.slice(2, 8);
       const rd = rest[8]!;
       expect(ra).toMatchObject({ counted: true, transition: 'approved', record: { id: a!.id, status: 'approved', attempts: 1 } });
-      expect(rb.map((r) => [r.counted, r.transition])).toEqual([[true, null], [true, null]]);
+      expect(rb.map((r) => (r.counted ? r.transition : 'refused'))).toEqual([null, null]);
       expect((await store.getVerification(accountId, b!.id))).toMatchObject({ status: 'pending', attempts: 2 });
       expect(rc.filter((r) => r.counted)).toHaveLength(5);
       expect(rc.filter((r) => r.counted && r.transition === 'max_attempts_reached')).toHaveLength(1);

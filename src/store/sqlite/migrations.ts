@@ -1,4 +1,5 @@
 // SQLite schema migrations, applied in order and tracked in PRAGMA user_version.
+import { RECIPIENT_COUNTERS_FIRST } from '../shared-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
@@ -180,12 +181,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'verifications,admin';
   ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
   `,
-  `
-  -- Recipient counters keyed recipient first (r:<account>:<to>:<kind>): one recipient's counters then share an
-  -- index page, and a create dirties one page of the counters' key instead of one per kind.
-  UPDATE rate_counters SET key = 'r:' || substr(key, 5) || ':fc' WHERE key LIKE 'rfc:%';
-  UPDATE rate_counters SET key = 'r:' || substr(key, 6) || ':s10' WHERE key LIKE 'rs10:%';
-  UPDATE rate_counters SET key = 'r:' || substr(key, 5) || ':sh' WHERE key LIKE 'rsh:%';
-  UPDATE rate_counters SET key = 'r:' || substr(key, 5) || ':sd' WHERE key LIKE 'rsd:%';
-  `,
+  RECIPIENT_COUNTERS_FIRST,
 ];
