@@ -14,6 +14,18 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
 import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, type SendRow, type VerificationRow } from '../rows.js';
 
+const COLUMNS = VERIFICATION_COLUMNS.join(', ');
+const SELECT_BY_ID = `SELECT ${COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
+/** One check: count, compare and transition (see attemptInOneStatement). */
+const COUNT_COMPARE_TRANSITION = `UPDATE verifications SET
+     attempts = attempts + 1,
+     updated_at = ?,
+     status = CASE WHEN code_hash = ? THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
+     code_sealed = CASE WHEN code_hash = ? OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
+   WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
+   RETURNING ${COLUMNS}`;
+const INSERT_VERIFICATION = `INSERT INTO verifications (${COLUMNS}) VALUES (${VERIFICATION_COLUMNS.map(() => '?').join(', ')})`;
+
 type Stmt = Database.Statement;
 
 export class SqliteStore implements Store {
@@ -203,7 +215,7 @@ export class SqliteStore implements Store {
     if (pending) return { kind: 'pending_exists', record: toVerification(pending) };
     const row = fromVerification(v);
     // Bound by position: better-sqlite3 looks each named parameter up in the object, 5 µs a row here.
-    this.s(`INSERT INTO verifications (${VERIFICATION_COLUMNS.join(', ')}) VALUES (${VERIFICATION_COLUMNS.map(() => '?').join(', ')})`).run(
+    this.s(INSERT_VERIFICATION).run(
       ...VERIFICATION_COLUMNS.map((c) => row[c]),
     );
     // A new verification has exactly one send: the one just inserted, no need to read it back.
@@ -238,7 +250,7 @@ export class SqliteStore implements Store {
 
   /** The verification as it is now, inside or outside a transaction. */
   private current(accountId: string, id: string): VerificationRecord | null {
-    const values = this.raw(`SELECT ${VERIFICATION_COLUMNS.join(', ')} FROM verifications WHERE id = ? AND account_id = ?`).get(id, accountId) as unknown[] | undefined;
+    const values = this.raw(SELECT_BY_ID).get(id, accountId) as unknown[] | undefined;
     return values ? toVerification(verificationRowOf(values)) : null;
   }
 
@@ -287,15 +299,7 @@ export class SqliteStore implements Store {
    * spends the last attempt closes it.
    */
   private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
-    const values = this.raw(
-      `UPDATE verifications SET
-         attempts = attempts + 1,
-         updated_at = ?,
-         status = CASE WHEN code_hash = ? THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
-         code_sealed = CASE WHEN code_hash = ? OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
-       WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
-       RETURNING ${VERIFICATION_COLUMNS.join(', ')}`,
-    ).get(now, codeHash, codeHash, id, accountId, now) as unknown[] | undefined;
+    const values = this.raw(COUNT_COMPARE_TRANSITION).get(now, codeHash, codeHash, id, accountId, now) as unknown[] | undefined;
     if (!values) return { counted: false, record: this.current(accountId, id) };
     const record = toVerification(verificationRowOf(values));
     const transition: Transition | null = record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null;
