@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { mergeHits } from '../src/store/counter-batch.js';
 import type { CounterHit } from '../src/store/guard-types.js';
-import { freshSchema, postgresAvailable } from './helpers/postgres.js';
+import { twoNodes, type TwoNodes } from './helpers/nodes.js';
+import { postgresAvailable } from './helpers/postgres.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const hitArb = fc.record({
@@ -74,21 +75,14 @@ describe('a limit under concurrent creates, with hits batched', () => {
   });
 
   describe.runIf(postgresAvailable('batched counters on PostgreSQL'))('PostgreSQL, two nodes', () => {
+    let nodes: TwoNodes;
     let a: TestServer;
     let b: TestServer;
-    let drop: () => Promise<void>;
     beforeAll(async () => {
-      const schema = await freshSchema();
-      drop = schema.drop;
-      const clock = new ManualClock(Date.UTC(2026, 10, 3, 10, 0, 0));
-      a = await startServer({ clock, env: { ...env, OTPD_DATABASE_URL: schema.url } });
-      b = await startServer({ clock, env: { ...env, OTPD_DATABASE_URL: schema.url } });
+      nodes = await twoNodes({ env, clock: new ManualClock(Date.UTC(2026, 10, 3, 10, 0, 0)) });
+      ({ a, b } = nodes);
     });
-    afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      await drop?.();
-    });
+    afterAll(async () => nodes?.close());
 
     it('admits exactly the limit across both nodes', async () => {
       const [x, y] = await Promise.all([burst(a, 6000), burst(b, 7000)]);

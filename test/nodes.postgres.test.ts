@@ -1,27 +1,21 @@
 // Two otpd nodes (in one process, each with its own pool and worker) on one PostgreSQL: one pending verification per recipient, each send delivered once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSchema, postgresAvailable } from './helpers/postgres.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { twoNodes, type TwoNodes } from './helpers/nodes.js';
+import { postgresAvailable } from './helpers/postgres.js';
+import type { TestServer } from './helpers/server.js';
 
 const run = postgresAvailable('two nodes on PostgreSQL');
 
 describe.runIf(run)('two otpd nodes sharing PostgreSQL', () => {
+  let nodes: TwoNodes;
   let a: TestServer;
   let b: TestServer;
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const s = await freshSchema();
-    drop = s.drop;
-    const env = { OTPD_DATABASE_URL: s.url, OTPD_DATABASE_POOL_MAX: '20' };
-    a = await startServer({ env });
-    b = await startServer({ env });
+    nodes = await twoNodes({ env: { OTPD_DATABASE_POOL_MAX: '20' } });
+    ({ a, b } = nodes);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await drop?.();
-  });
+  afterAll(async () => nodes?.close());
 
   it('concurrent creates for one recipient on both nodes share one verification', async () => {
     const results = await Promise.all(

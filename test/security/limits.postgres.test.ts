@@ -1,29 +1,23 @@
 // The guards hold across nodes: two otpd nodes on one PostgreSQL share rate-limit counters, the failed-check budget and prefix blocks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { freshSchema, postgresAvailable } from '../helpers/postgres.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { twoNodes, type TwoNodes } from '../helpers/nodes.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import type { TestServer } from '../helpers/server.js';
 
 const run = postgresAvailable('guards across nodes on PostgreSQL');
 
 describe.runIf(run)('guards across two nodes on PostgreSQL', () => {
   const clock = new ManualClock(Date.UTC(2026, 8, 4, 8, 0, 0));
+  let nodes: TwoNodes;
   let a: TestServer;
   let b: TestServer;
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const s = await freshSchema();
-    drop = s.drop;
-    const env = { OTPD_DATABASE_URL: s.url, OTPD_PUMPING_GUARD: 'min_sends=10,conversion_grace_seconds=0' };
-    a = await startServer({ env, clock });
-    b = await startServer({ env, clock });
+    nodes = await twoNodes({ env: { OTPD_PUMPING_GUARD: 'min_sends=10,conversion_grace_seconds=0' }, clock });
+    ({ a, b } = nodes);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await drop?.();
-  });
+  afterAll(async () => nodes?.close());
 
   const on = (n: number) => (n % 2 ? a : b);
 
