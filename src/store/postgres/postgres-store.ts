@@ -651,12 +651,12 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
-/** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */
 /** A counted check as the one-statement UPDATE left it: the status it set is the transition. */
 function counted(record: VerificationRecord): AttemptResult {
   return { counted: true, record, transition: record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null };
 }
 
+/** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */
 function jsonbVerification(j: VerificationRow): VerificationRow {
   const hex = (v: unknown) => (typeof v === 'string' ? Buffer.from(v.slice(2), 'hex') : (v as Buffer | null));
   return { ...j, code_hash: hex(j.code_hash)!, code_sealed: hex(j.code_sealed) };

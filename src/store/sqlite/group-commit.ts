@@ -25,8 +25,8 @@ export const LOCK_WAIT_MS = 5_000;
  * A failing write rolls back alone. The batch runs on one savepoint; when a write throws, the batch is
  * undone to it and run again with a savepoint per write, so only the failing ones are rolled back.
  * Writes fail rarely (input is checked before it reaches the store), and a savepoint per write costs
- * on every write: each page a write touches is copied to the statement journal first, about a fifth
- * of the store's work under load. So writes must be safe to run twice: they change nothing but the
+ * on every write: each page a write touches is copied to the statement journal first, and each
+ * savepoint is two more statements. So writes must be safe to run twice: they change nothing but the
  * database before the commit.
  *
  * The write lock is held only while the batch runs, never across other JavaScript, so other
@@ -129,15 +129,18 @@ export class GroupCommit {
     const results: Outcome[] = [];
     for (const p of batch) {
       this.sp.write.run();
+      let v: unknown;
       try {
-        results.push({ ok: true, v: p.fn() });
-        this.sp.releaseWrite.run();
+        v = p.fn();
       } catch (e) {
         if (this.lost(batch, e)) return 'lost';
         this.sp.undoWrite.run();
         this.sp.releaseWrite.run();
         results.push({ ok: false, v: e });
+        continue;
       }
+      this.sp.releaseWrite.run();
+      results.push({ ok: true, v });
     }
     this.sp.releaseBatch.run();
     return results;
