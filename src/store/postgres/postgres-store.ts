@@ -9,6 +9,7 @@ import { PostgresDialectStore } from './dialect-store.js';
 import { PostgresGuardStore } from './guard-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWebhookStore } from './webhook-store.js';
+import { checkable, checkSet, countedCheck } from '../check-statement.js';
 import { TurnBatch } from '../turn-batch.js';
 
 type Q = pg.Pool | pg.PoolClient;
@@ -25,6 +26,18 @@ interface PendingAttempt {
   candidate: CheckCandidate;
 }
 type Row = Record<string, unknown>;
+
+/** One check: count, compare and transition ($1 now, $2 id, $3 account, $4 the candidate's hash). */
+const CHECK_ONE = `UPDATE verifications SET ${checkSet('$1', '$4')} WHERE id = $2 AND account_id = $3 AND ${checkable('$1')} RETURNING *`;
+/** The turn's checks (see attemptMany); the candidate's hash is named apart from the row's code_hash. */
+const CHECK_MANY = `WITH c AS (
+    SELECT o, id, account_id, decode(code_hash, 'hex') AS candidate, now
+    FROM jsonb_to_recordset($1::jsonb) AS t(o int, id text, account_id text, code_hash text, now bigint)
+  )
+  UPDATE verifications v SET ${checkSet('c.now', 'c.candidate')}
+  FROM c
+  WHERE v.id = c.id AND v.account_id = c.account_id AND ${checkable('c.now')}
+  RETURNING c.o, to_jsonb(v) AS r`;
 
 /** Arbitrary constant naming otpd's migration lock. */
 const MIGRATION_LOCK = 0x6f747064;
@@ -461,18 +474,9 @@ export class PostgresStore implements Store {
    * approves (even on the last attempt); a wrong one that spends the last attempt closes it.
    */
   private async attemptInOneStatement(accountId: string, id: string, now: number, candidate: CheckCandidate): Promise<AttemptResult> {
-    const [row] = await this.q<VerificationRow>(
-      `UPDATE verifications SET
-         attempts = attempts + 1,
-         updated_at = $1,
-         status = CASE WHEN code_hash = $4 THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
-         code_sealed = CASE WHEN code_hash = $4 OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
-       WHERE id = $2 AND account_id = $3 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts
-       RETURNING *`,
-      [now, id, accountId, candidate.codeHash],
-    );
+    const [row] = await this.q<VerificationRow>(CHECK_ONE, [now, id, accountId, candidate.codeHash]);
     if (!row) return { counted: false, record: await this.current(accountId, id) };
-    return counted(toVerification(row));
+    return countedCheck(toVerification(row));
   }
 
   /**
@@ -493,23 +497,9 @@ export class PostgresStore implements Store {
       seen.add(a.id);
       input.push({ o, id: a.id, account_id: a.accountId, code_hash: a.candidate.codeHash.toString('hex'), now: a.now });
     });
-    const rows = await this.q<{ o: number; r: VerificationRow }>(
-      `WITH c AS (
-         SELECT o, id, account_id, decode(code_hash, 'hex') AS code_hash, now
-         FROM jsonb_to_recordset($1::jsonb) AS t(o int, id text, account_id text, code_hash text, now bigint)
-       )
-       UPDATE verifications v SET
-         attempts = v.attempts + 1,
-         updated_at = c.now,
-         status = CASE WHEN v.code_hash = c.code_hash THEN 'approved' WHEN v.attempts + 1 >= v.max_attempts THEN 'max_attempts_reached' ELSE v.status END,
-         code_sealed = CASE WHEN v.code_hash = c.code_hash OR v.attempts + 1 >= v.max_attempts THEN NULL ELSE v.code_sealed END
-       FROM c
-       WHERE v.id = c.id AND v.account_id = c.account_id AND v.status = 'pending' AND v.expires_at > c.now AND v.attempts < v.max_attempts
-       RETURNING c.o, to_jsonb(v) AS r`,
-      [JSON.stringify(input)],
-    );
+    const rows = await this.q<{ o: number; r: VerificationRow }>(CHECK_MANY, [JSON.stringify(input)]);
     const out: Array<AttemptResult | null> = batch.map(() => null);
-    for (const { o, r } of rows) out[o] = counted(toVerification(jsonbVerification(r)));
+    for (const { o, r } of rows) out[o] = countedCheck(toVerification(jsonbVerification(r)));
     return out;
   }
 
@@ -649,11 +639,6 @@ function statementName(sql: string): string | undefined {
     statementNames.set(sql, name);
   }
   return name;
-}
-
-/** A counted check as the one-statement UPDATE left it: the status it set is the transition. */
-function counted(record: VerificationRecord): AttemptResult {
-  return { counted: true, record, transition: record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null };
 }
 
 /** to_jsonb(row) turns bytea into '\x…' hex text; restore the buffers. */

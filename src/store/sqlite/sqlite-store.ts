@@ -8,6 +8,7 @@ import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, CheckCandidate, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
+import { checkable, checkSet, countedCheck } from '../check-statement.js';
 import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -17,13 +18,7 @@ import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate
 const COLUMNS = VERIFICATION_COLUMNS.join(', ');
 const SELECT_BY_ID = `SELECT ${COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
 /** One check: count, compare and transition (see attemptInOneStatement). */
-const COUNT_COMPARE_TRANSITION = `UPDATE verifications SET
-     attempts = attempts + 1,
-     updated_at = ?,
-     status = CASE WHEN code_hash = ? THEN 'approved' WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END,
-     code_sealed = CASE WHEN code_hash = ? OR attempts + 1 >= max_attempts THEN NULL ELSE code_sealed END
-   WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
-   RETURNING ${COLUMNS}`;
+const COUNT_COMPARE_TRANSITION = `UPDATE verifications SET ${checkSet('?', '?')} WHERE id = ? AND account_id = ? AND ${checkable('?')} RETURNING ${COLUMNS}`;
 const INSERT_VERIFICATION = `INSERT INTO verifications (${COLUMNS}) VALUES (${VERIFICATION_COLUMNS.map(() => '?').join(', ')})`;
 
 type Stmt = Database.Statement;
@@ -293,17 +288,11 @@ export class SqliteStore implements Store {
     return this.group.write(() => this.attemptTx(accountId, id, now, decide));
   }
 
-  /**
-   * Count, compare and transition in one UPDATE instead of an UPDATE, `decide` and another UPDATE.
-   * The rule is `decideCheck`'s: the right code approves (even on the last attempt); a wrong one that
-   * spends the last attempt closes it.
-   */
+  /** Count, compare and transition in one UPDATE (`checkSet`) instead of an UPDATE, `decide` and another UPDATE. */
   private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
     const values = this.raw(COUNT_COMPARE_TRANSITION).get(now, codeHash, codeHash, id, accountId, now) as unknown[] | undefined;
     if (!values) return { counted: false, record: this.current(accountId, id) };
-    const record = toVerification(verificationRowOf(values));
-    const transition: Transition | null = record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null;
-    return { counted: true, record, transition };
+    return countedCheck(toVerification(verificationRowOf(values)));
   }
 
   private finishStmt(): Stmt {
