@@ -14,32 +14,65 @@ import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } fro
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const BARE = join(ROOT, 'dist/bench/bare-server.js');
+const YARDSTICK = join(ROOT, 'dist/bench/yardstick-server.js');
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
 const SECRET = 'bench-secret-not-for-production-0123456789';
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '50' },
-    /** sqlite, postgres, or both (comma-separated); each runs against the same bare ceiling. */
-    store: { type: 'string', default: 'sqlite' },
-    'log-level': { type: 'string', default: 'info' },
-    json: { type: 'string' },
-    /** Write a V8 CPU profile of each otpd process into this folder (node --cpu-prof). */
-    'cpu-prof': { type: 'string' },
-    /** Bulk-load this many past verifications (one send each) into each fresh database before otpd starts. */
-    preload: { type: 'string', default: '0' },
-    /** Passed to otpd as OTPD_RETENTION_DAYS; also the days the preloaded verifications span unless --preload-days says otherwise. */
-    retention: { type: 'string', default: '7' },
-    /** Days the preloaded verifications span; more than --retention leaves old rows for housekeeping to purge during the run. */
-    'preload-days': { type: 'string' },
-    /** Only time the loader: preload each store, print the time and size, drop, exit. */
-    'preload-only': { type: 'boolean', default: false },
-    /** Repeat bare + each store this many times, interleaved, and report the median ratios: one run on a shared VM can be off by half. */
-    rounds: { type: 'string', default: '1' },
-  },
-});
+const USAGE = `npm run bench -- [options]
+
+  --duration S         measured seconds per target (10)
+  --warmup S           unmeasured seconds before (2)
+  --concurrency N      concurrent clients, each running create -> check pairs (50)
+  --store LIST         sqlite, postgres, both, or a comma-separated list (sqlite)
+  --rounds N           bare and each store interleaved N times; median ratios (1)
+  --yardstick          also run a plain Fastify app doing one SQLite insert and one update per request
+  --log-level LEVEL    otpd's log level; its log goes to a file (info)
+  --json FILE          write the results as JSON
+  --cpu-prof DIR       V8 CPU profile of each otpd process
+  --preload N          bulk-load N past verifications before otpd starts (0)
+  --preload-days D     days the preload spans (--retention)
+  --retention D        OTPD_RETENTION_DAYS for otpd (7)
+  --preload-only       time the loader only
+  -h, --help           this text`;
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        /** Also measure the issue's yardstick: a plain Fastify app, one SQLite insert and one update per request. */
+        yardstick: { type: 'boolean', default: false },
+        duration: { type: 'string', default: '10' },
+        warmup: { type: 'string', default: '2' },
+        concurrency: { type: 'string', default: '50' },
+        /** sqlite, postgres, or both (comma-separated); each runs against the same bare ceiling. */
+        store: { type: 'string', default: 'sqlite' },
+        'log-level': { type: 'string', default: 'info' },
+        json: { type: 'string' },
+        /** Write a V8 CPU profile of each otpd process into this folder (node --cpu-prof). */
+        'cpu-prof': { type: 'string' },
+        /** Bulk-load this many past verifications (one send each) into each fresh database before otpd starts. */
+        preload: { type: 'string', default: '0' },
+        /** Passed to otpd as OTPD_RETENTION_DAYS; also the days the preloaded verifications span unless --preload-days says otherwise. */
+        retention: { type: 'string', default: '7' },
+        /** Days the preloaded verifications span; more than --retention leaves old rows for housekeeping to purge during the run. */
+        'preload-days': { type: 'string' },
+        /** Only time the loader: preload each store, print the time and size, drop, exit. */
+        'preload-only': { type: 'boolean', default: false },
+        /** Repeat bare + each store this many times, interleaved, and report the median ratios: one run on a shared VM can be off by half. */
+        rounds: { type: 'string', default: '1' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const { values: args } = parse();
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const preloadRows = Number(args.preload.replace(/[_,]/g, ''));
 const retentionDays = Number(args.retention);
 if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--preload ${args.preload}: a whole number of verifications`);
@@ -50,6 +83,14 @@ if (!Number.isInteger(preloadDays) || preloadDays < 1) throw new Error(`--preloa
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
 type Contents = Awaited<ReturnType<typeof dbContents>>;
 type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult };
+
+/** One round: the bare ceiling, the yardstick when asked for, each store, and their ratios. */
+interface Run {
+  bare: Measured;
+  yardstick?: Measured;
+  otpd: Record<string, Measured>;
+  ratios: Record<string, number>;
+}
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -165,6 +206,23 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   }
 }
 
+/** The yardstick app on a fresh SQLite file, driven like otpd (no key: it has no authentication). */
+async function runYardstick(dir: string, concurrency: number, duration: number, warmup: number): Promise<Measured> {
+  const path = join(dir, 'yardstick.sqlite');
+  const port = await freePort();
+  const child = spawn(process.execPath, [YARDSTICK, String(port), path], { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
+  try {
+    await waitReady(`http://127.0.0.1:${port}/healthz`, child);
+    return await measured(`http://127.0.0.1:${port}`, 'yardstick', child.pid, concurrency, duration, warmup);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    ['', '-wal', '-shm'].forEach((x) => rmSync(path + x, { force: true }));
+  }
+}
+
 async function main(): Promise<void> {
   const stores = args.store === 'both' ? ['sqlite', 'postgres'] : args.store.split(',');
   const concurrency = Number(args.concurrency);
@@ -186,7 +244,7 @@ async function main(): Promise<void> {
     }
     const rounds = Number(args.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${args.rounds}: a whole number, at least 1`);
-    const runs: Array<{ bare: Measured; otpd: Record<string, Measured>; ratios: Record<string, number> }> = [];
+    const runs: Run[] = [];
     for (let round = 0; round < rounds; round++) {
       if (rounds > 1) progress(`round ${round + 1} of ${rounds}`);
       const barePort = await freePort();
@@ -194,11 +252,16 @@ async function main(): Promise<void> {
       await waitReady(`http://127.0.0.1:${barePort}/healthz`, bare);
       const bareResult = await measured(`http://127.0.0.1:${barePort}`, 'bare', bare.pid, concurrency, duration, warmup);
       bare.kill('SIGTERM');
+      const yard = args.yardstick ? await runYardstick(dir, concurrency, duration, warmup) : undefined;
       const results: Record<string, Measured> = {};
       for (const store of stores) results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
       const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
       if (results['sqlite'] && results['postgres']) ratios['postgres/sqlite'] = results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond;
-      runs.push({ bare: bareResult, otpd: results, ratios });
+      if (yard) {
+        ratios['yardstick'] = yard.pairsPerSecond / bareResult.pairsPerSecond;
+        if (results['sqlite']) ratios['sqlite/yardstick'] = results['sqlite'].pairsPerSecond / yard.pairsPerSecond;
+      }
+      runs.push({ bare: bareResult, yardstick: yard, otpd: results, ratios });
     }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
@@ -207,13 +270,19 @@ async function main(): Promise<void> {
     print(machine, settings, runs, medians);
     if (args.json) {
       const last = runs[runs.length - 1]!;
-      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: last.bare, otpd: last.otpd, ratios: last.ratios, rounds: runs, medianRatios: medians }, null, 2));
+      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: last.bare, yardstick: last.yardstick, otpd: last.otpd, ratios: last.ratios, rounds: runs, medianRatios: medians }, null, 2));
     }
   } finally {
     if (bare && bare.exitCode === null) bare.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const RATIO_NAMES: Record<string, string> = {
+  'postgres/sqlite': 'ratio postgres / sqlite pairs/s',
+  yardstick: 'ratio yardstick / bare pairs/s',
+  'sqlite/yardstick': 'ratio otpd (sqlite) / yardstick pairs/s',
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -224,7 +293,7 @@ function median(xs: number[]): number {
 function print(
   machine: object,
   settings: object,
-  runs: Array<{ bare: Measured; otpd: Record<string, Measured>; ratios: Record<string, number> }>,
+  runs: Run[],
   medians: Record<string, number>,
 ): void {
   const kv = (o: object) => Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ');
@@ -238,11 +307,15 @@ function print(
     '',
     '| target            |  pairs/s | µs CPU/pair | create p50 | create p99 | check p50 | check p99 | errors | RSS start | RSS end | RSS max | db MB |',
     '| ----------------- | -------: | ----------: | ---------: | ---------: | --------: | --------: | -----: | --------: | ------: | ------: | ----: |',
-    ...runs.flatMap((run, i) => [row(`bare node:http${tag(i)}`, run.bare), ...Object.entries(run.otpd).map(([store, r]) => row(`otpd (${store})${tag(i)}`, r))]),
+    ...runs.flatMap((run, i) => [
+      row(`bare node:http${tag(i)}`, run.bare),
+      ...(run.yardstick ? [row(`yardstick${tag(i)}`, run.yardstick)] : []),
+      ...Object.entries(run.otpd).map(([store, r]) => row(`otpd (${store})${tag(i)}`, r)),
+    ]),
     '',
   ];
   for (const [k, q] of Object.entries(medians)) {
-    const name = k === 'postgres/sqlite' ? 'ratio postgres / sqlite pairs/s' : `ratio otpd (${k}) / bare pairs/s`;
+    const name = RATIO_NAMES[k] ?? `ratio otpd (${k}) / bare pairs/s`;
     lines.push(runs.length > 1 ? `${name}: ${fmt(q, 3)} (median of ${runs.map((r) => fmt(r.ratios[k]!, 3)).join(', ')})` : `${name}: ${fmt(q, 3)}`);
   }
   for (const [i, run] of runs.entries()) {
