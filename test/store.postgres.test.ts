@@ -124,4 +124,43 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
       await drop();
     }
   });
+
+  it('a batch of checks locks its verifications in id order, whatever order the checks came in', async () => {
+    const { store, url, drop } = await opened();
+    const holder = new pg.Client({ connectionString: url });
+    const prober = new pg.Client({ connectionString: url });
+    try {
+      const accountId = 'acc_lockorder';
+      await store.createAccount({ id: accountId, name: 'lockorder', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+      const v = (id: string, to: string) => ({
+        id, accountId, to, channel: 'sms' as const, status: 'pending' as const, codeHash: Buffer.alloc(32, 1),
+        codeSealed: null, codeType: 'numeric' as const, codeLength: 6, attempts: 0, maxAttempts: 5, sendCount: 1, maxSends: 3, lastSentAt: T0,
+        createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en', templateId: null, sender: null, reference: null, metadata: null,
+        sandbox: true, appName: null, message: null, payload: null,
+      });
+      for (const [id, to] of [['ver_lock_a', '+14155550901'], ['ver_lock_b', '+14155550902']] as const) {
+        await store.insertVerification(v(id, to), { channel: 'sms', status: 'sandbox' }, T0);
+      }
+      await holder.connect();
+      await prober.connect();
+      // Another node holds the first verification (in id order); the batch lists the second one first.
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM verifications WHERE id = 'ver_lock_a' FOR UPDATE");
+      const wrong = { codeHash: Buffer.alloc(32, 2) };
+      const batch = Promise.all(['ver_lock_b', 'ver_lock_a'].map((id) => store.attempt(accountId, id, T0 + 1, () => null, wrong)));
+      await new Promise((r) => setTimeout(r, 300));
+      // Waiting for the first row, the batch holds nothing yet: the second row is free. Locking in the
+      // order the checks came would hold it now, and a node checking both in id order would deadlock.
+      await prober.query("SELECT 1 FROM verifications WHERE id = 'ver_lock_b' FOR UPDATE NOWAIT");
+      await holder.query('ROLLBACK');
+      const results = await batch;
+      expect(results.map((r) => (r.counted ? r.record.id : null))).toEqual(['ver_lock_b', 'ver_lock_a']);
+      expect((await store.getVerification(accountId, 'ver_lock_b'))?.attempts).toBe(1);
+    } finally {
+      await holder.end();
+      await prober.end();
+      await store.close();
+      await drop();
+    }
+  });
 });

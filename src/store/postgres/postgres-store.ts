@@ -497,6 +497,11 @@ export class PostgresStore implements Store {
       seen.add(a.id);
       input.push({ o, id: a.id, account_id: a.accountId, code_hash: a.candidate.codeHash.toString('hex'), now: a.now });
     });
+    // In id order: the UPDATE locks rows in the order its join meets them, which follows the input (or an
+    // index, the same for every node). Two nodes batching checks of the same verifications then lock them
+    // in the same order instead of deadlocking; the planner promises no order, so a deadlock stays possible
+    // in principle, and then PostgreSQL aborts one statement and TurnBatch runs its checks one by one.
+    input.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const rows = await this.q<{ o: number; r: VerificationRow }>(CHECK_MANY, [JSON.stringify(input)]);
     const out: Array<AttemptResult | null> = batch.map(() => null);
     for (const { o, r } of rows) out[o] = countedCheck(toVerification(jsonbVerification(r)));
