@@ -223,6 +223,25 @@ async function runYardstick(dir: string, concurrency: number, duration: number, 
   }
 }
 
+/** What about the PostgreSQL server explains a slow long run: settings left at a test machine's values. */
+async function postgresNotes(): Promise<string[]> {
+  const c = new pg.Client({ connectionString: process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG });
+  try {
+    await c.connect();
+    const { rows } = await c.query<{ autovacuum: string; shared_buffers: string; max_wal_size: string }>(
+      `SELECT current_setting('autovacuum') AS autovacuum, current_setting('shared_buffers') AS shared_buffers, current_setting('max_wal_size') AS max_wal_size`,
+    );
+    const r = rows[0]!;
+    const note = `postgres server: autovacuum ${r.autovacuum}, shared_buffers ${r.shared_buffers}, max_wal_size ${r.max_wal_size}`;
+    // Every check leaves a dead row version behind; without autovacuum they pile up and a long run slows down.
+    return [r.autovacuum === 'off' ? `${note} (autovacuum off: dead row versions pile up, so runs of minutes slow down)` : note];
+  } catch {
+    return [];
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const stores = args.store === 'both' ? ['sqlite', 'postgres'] : args.store.split(',');
   const concurrency = Number(args.concurrency);
@@ -267,10 +286,11 @@ async function main(): Promise<void> {
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
     const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds };
     const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
-    print(machine, settings, runs, medians);
+    const notes = stores.includes('postgres') ? await postgresNotes() : [];
+    print(machine, settings, runs, medians, notes);
     if (args.json) {
       const last = runs[runs.length - 1]!;
-      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: last.bare, yardstick: last.yardstick, otpd: last.otpd, ratios: last.ratios, rounds: runs, medianRatios: medians }, null, 2));
+      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, settings, bare: last.bare, yardstick: last.yardstick, otpd: last.otpd, ratios: last.ratios, rounds: runs, medianRatios: medians, notes }, null, 2));
     }
   } finally {
     if (bare && bare.exitCode === null) bare.kill('SIGKILL');
@@ -295,6 +315,7 @@ function print(
   settings: object,
   runs: Run[],
   medians: Record<string, number>,
+  notes: string[],
 ): void {
   const kv = (o: object) => Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   const row = (name: string, r: Measured) =>
@@ -333,6 +354,7 @@ function print(
       if (r.firstError) lines.push(`first otpd (${store})${tag(i)} error: ${r.firstError}`);
     }
   }
+  lines.push(...notes);
   lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run)');
   process.stdout.write(lines.join('\n') + '\n');
 }
