@@ -16,6 +16,8 @@ const CLI = join(ROOT, 'dist/src/cli/main.js');
 const BARE = join(ROOT, 'dist/bench/bare-server.js');
 const YARDSTICK = join(ROOT, 'dist/bench/yardstick-server.js');
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
+/** The PostgreSQL the bench creates its schemas in (and reads the server's settings from). */
+const PG_BASE = process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG;
 const SECRET = 'bench-secret-not-for-production-0123456789';
 
 const USAGE = `npm run bench -- [options]
@@ -139,24 +141,35 @@ async function measured(url: string, key: string, pid: number | undefined, concu
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
+/** Removes a SQLite database file and its WAL and shared-memory files. */
+function removeSqlite(path: string): void {
+  for (const x of ['', '-wal', '-shm']) rmSync(path + x, { force: true });
+}
+
+/** Stops a server the bench started and waits until it has exited. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
 /** A database for one run: a temp SQLite file, or a fresh PostgreSQL schema dropped afterwards. */
 async function database(store: string, dir: string): Promise<{ url: string; target: Target; drop: () => Promise<void> }> {
   if (store === 'sqlite') {
     const path = join(dir, 'otpd.sqlite');
-    const drop = async () => ['', '-wal', '-shm'].forEach((x) => rmSync(path + x, { force: true }));
+    const drop = async () => removeSqlite(path);
     return { url: `sqlite:${path}`, target: { kind: 'sqlite', path }, drop };
   }
   if (store !== 'postgres') throw new Error(`--store ${store}: use sqlite or postgres`);
-  const base = process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG;
   const schema = `otpd_bench_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
+    const c = new pg.Client({ connectionString: PG_BASE });
     await c.connect();
     await c.query(sql);
     await c.end();
   };
   await admin(`CREATE SCHEMA ${schema}`);
-  const url = new URL(base);
+  const url = new URL(PG_BASE);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return { url: url.toString(), target: { kind: 'postgres', url: url.toString(), schema }, drop: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
 }
@@ -198,10 +211,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
     return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded };
   } finally {
-    if (otpd.exitCode === null) {
-      otpd.kill('SIGTERM');
-      await new Promise((r) => otpd.once('exit', r));
-    }
+    await stop(otpd);
     await db.drop();
   }
 }
@@ -215,17 +225,14 @@ async function runYardstick(dir: string, concurrency: number, duration: number, 
     await waitReady(`http://127.0.0.1:${port}/healthz`, child);
     return await measured(`http://127.0.0.1:${port}`, 'yardstick', child.pid, concurrency, duration, warmup);
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    ['', '-wal', '-shm'].forEach((x) => rmSync(path + x, { force: true }));
+    await stop(child);
+    removeSqlite(path);
   }
 }
 
 /** What about the PostgreSQL server explains a slow long run: settings left at a test machine's values. */
 async function postgresNotes(): Promise<string[]> {
-  const c = new pg.Client({ connectionString: process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG });
+  const c = new pg.Client({ connectionString: PG_BASE });
   try {
     await c.connect();
     const { rows } = await c.query<{ autovacuum: string; shared_buffers: string; max_wal_size: string }>(

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import type { VerificationRecord } from '../src/core/types.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { freshSchema, postgresAvailable, POSTGRES_URL } from './helpers/postgres.js';
 import { storeConformance } from './store/conformance.js';
@@ -44,6 +45,14 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
     await store.migrate();
     return { store, url, drop };
   }
+
+  /** A pending sandbox verification with one send, as the engine would hand the store one. */
+  const pending = (over: Pick<VerificationRecord, 'id' | 'accountId' | 'to'> & Partial<VerificationRecord>): VerificationRecord => ({
+    channel: 'sms', status: 'pending', codeHash: Buffer.alloc(32, 1), codeSealed: null, codeType: 'numeric', codeLength: 6, attempts: 0,
+    maxAttempts: 5, sendCount: 1, maxSends: 3, lastSentAt: T0, createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en',
+    templateId: null, sender: null, reference: null, metadata: null, sandbox: true, appName: null, message: null, payload: null,
+    ...over,
+  });
 
   it('a peeked counter writes no row; bumped ones do, and read back their sums', async () => {
     const { store, url, drop } = await opened();
@@ -104,12 +113,7 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
     try {
       const accountId = 'acc_batch';
       await store.createAccount({ id: accountId, name: 'batch', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
-      const v = (n: number, reference: string | null) => ({
-        id: `ver_batch_${n}`, accountId, to: `+1415555080${n}`, channel: 'sms' as const, status: 'pending' as const, codeHash: Buffer.alloc(32, n),
-        codeSealed: null, codeType: 'numeric' as const, codeLength: 6, attempts: 0, maxAttempts: 5, sendCount: 1, maxSends: 3, lastSentAt: T0,
-        createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en', templateId: null, sender: null, reference, metadata: null,
-        sandbox: true, appName: null, message: null, payload: null,
-      });
+      const v = (n: number, reference: string | null) => pending({ id: `ver_batch_${n}`, accountId, to: `+1415555080${n}`, codeHash: Buffer.alloc(32, n), reference });
       // The store is below the engine's NUL check, so the value reaches PostgreSQL, which refuses it.
       const results = await Promise.allSettled([1, 2, 3].map((n) => store.insertVerification(v(n, n === 2 ? 'a\u0000b' : 'ok'), { channel: 'sms', status: 'sandbox' }, T0)));
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -132,14 +136,8 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
     try {
       const accountId = 'acc_lockorder';
       await store.createAccount({ id: accountId, name: 'lockorder', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
-      const v = (id: string, to: string) => ({
-        id, accountId, to, channel: 'sms' as const, status: 'pending' as const, codeHash: Buffer.alloc(32, 1),
-        codeSealed: null, codeType: 'numeric' as const, codeLength: 6, attempts: 0, maxAttempts: 5, sendCount: 1, maxSends: 3, lastSentAt: T0,
-        createdAt: T0, updatedAt: T0, expiresAt: T0 + 600_000, locale: 'en', templateId: null, sender: null, reference: null, metadata: null,
-        sandbox: true, appName: null, message: null, payload: null,
-      });
       for (const [id, to] of [['ver_lock_a', '+14155550901'], ['ver_lock_b', '+14155550902']] as const) {
-        await store.insertVerification(v(id, to), { channel: 'sms', status: 'sandbox' }, T0);
+        await store.insertVerification(pending({ id, accountId, to }), { channel: 'sms', status: 'sandbox' }, T0);
       }
       await holder.connect();
       await prober.connect();
