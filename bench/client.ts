@@ -13,6 +13,16 @@ export interface LoadResult {
   create: { p50: number; p99: number };
   check: { p50: number; p99: number };
   firstError?: string;
+  /** Per window of `windowSeconds` (when asked for): pairs/s and p99s of the pairs that finished in it. */
+  windows?: WindowFigures[];
+}
+
+/** One window of a long run, to show whether throughput and latency stay flat as the store grows. */
+export interface WindowFigures {
+  fromSecond: number;
+  pairsPerSecond: number;
+  createP99: number;
+  checkP99: number;
 }
 
 let counter = 0;
@@ -28,8 +38,11 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 class Samples {
-  private buf = new Float64Array(1 << 16);
+  private buf: Float64Array;
   private n = 0;
+  constructor(capacity = 1 << 16) {
+    this.buf = new Float64Array(capacity);
+  }
   push(v: number): void {
     if (this.n === this.buf.length) {
       const b = new Float64Array(this.buf.length * 2);
@@ -44,8 +57,11 @@ class Samples {
   }
 }
 
-/** Drives `baseUrl` for `seconds` (after `warmupSeconds` not measured) with `concurrency` workers. */
-export async function runLoad(baseUrl: string, apiKey: string, concurrency: number, seconds: number, warmupSeconds: number): Promise<LoadResult> {
+/**
+ * Drives `baseUrl` for `seconds` (after `warmupSeconds` not measured) with `concurrency` workers; with
+ * `windowSeconds`, also reports each window of the measured time on its own.
+ */
+export async function runLoad(baseUrl: string, apiKey: string, concurrency: number, seconds: number, warmupSeconds: number, windowSeconds = 0): Promise<LoadResult> {
   const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const createLat = new Samples();
@@ -58,6 +74,8 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
   const start = performance.now();
   const measureFrom = start + warmupSeconds * 1000;
   const end = measureFrom + seconds * 1000;
+  const windowMs = windowSeconds * 1000;
+  const windows: Array<{ pairs: number; create: Samples; check: Samples }> = [];
 
   const fail = (what: string) => {
     if (measuring) errors++;
@@ -87,11 +105,27 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
         pairs++;
         createLat.push(t1 - t0);
         checkLat.push(t2 - t1);
+        if (windowMs > 0) {
+          const i = Math.floor((t2 - measureFrom) / windowMs);
+          const w = (windows[i] ??= { pairs: 0, create: new Samples(1 << 12), check: new Samples(1 << 12) });
+          w.pairs++;
+          w.create.push(t1 - t0);
+          w.check.push(t2 - t1);
+        }
       }
     }
   }
 
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return { pairs, allPairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
+  const result: LoadResult = { pairs, allPairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
+  if (windowMs > 0) {
+    // Whole windows only: a last partial window would read as a drop in throughput.
+    const whole = Math.floor(seconds / windowSeconds);
+    result.windows = Array.from({ length: whole }, (_, i) => {
+      const w = windows[i] ?? { pairs: 0, create: new Samples(1), check: new Samples(1) };
+      return { fromSecond: i * windowSeconds, pairsPerSecond: w.pairs / windowSeconds, createP99: w.create.summary().p99, checkP99: w.check.summary().p99 };
+    });
+  }
+  return result;
 }

@@ -7,7 +7,7 @@ import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { runLoad, type LoadResult } from './client.js';
+import { runLoad, type LoadResult, type WindowFigures } from './client.js';
 import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 
@@ -27,6 +27,7 @@ const USAGE = `npm run bench -- [options]
   --concurrency N      concurrent clients, each running create -> check pairs (50)
   --store LIST         sqlite, postgres, both, or a comma-separated list (sqlite)
   --rounds N           bare and each store interleaved N times; median ratios (1)
+  --windows S          also print otpd's pairs/s and p99s for each S seconds of the run (0: off)
   --yardstick          also run a plain Fastify app doing one SQLite insert and one update per request
   --log-level LEVEL    otpd's log level; its log goes to a file (info)
   --json FILE          write the results as JSON
@@ -63,6 +64,8 @@ function parse() {
         'preload-only': { type: 'boolean', default: false },
         /** Repeat bare + each store this many times, interleaved, and report the median ratios: one run on a shared VM can be off by half. */
         rounds: { type: 'string', default: '1' },
+        /** Split each otpd run into windows of this many seconds, to show whether it stays fast as the store grows. */
+        windows: { type: 'string', default: '0' },
       },
     });
   } catch (e) {
@@ -81,6 +84,8 @@ if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--pr
 if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`--retention ${args.retention}: whole days, at least 1`);
 const preloadDays = args['preload-days'] === undefined ? retentionDays : Number(args['preload-days']);
 if (!Number.isInteger(preloadDays) || preloadDays < 1) throw new Error(`--preload-days ${args['preload-days']}: whole days, at least 1`);
+const windowSeconds = Number(args.windows);
+if (!Number.isInteger(windowSeconds) || windowSeconds < 0) throw new Error(`--windows ${args.windows}: whole seconds, or 0 for none`);
 
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
 type Contents = Awaited<ReturnType<typeof dbContents>>;
@@ -129,10 +134,10 @@ function cpuMicros(pid: number | undefined): number | null {
 }
 
 /** Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine) and its RSS. */
-async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number): Promise<Measured> {
+async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0): Promise<Measured> {
   const before = cpuMicros(pid);
   const rss = sampleRss(pid, warmup * 1000);
-  const r: Measured = await runLoad(url, key, concurrency, duration, warmup);
+  const r: Measured = await runLoad(url, key, concurrency, duration, warmup, windows);
   r.rss = rss.stop();
   const after = cpuMicros(pid);
   if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
@@ -208,7 +213,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     const sandboxKey = out.trim().split('\n').pop()!;
     const dbBytesStart = await dbBytes(db.target);
     const contentsStart = await dbContents(db.target);
-    const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup);
+    const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup, windowSeconds);
     return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded };
   } finally {
     await stop(otpd);
@@ -291,7 +296,7 @@ async function main(): Promise<void> {
     }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds };
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds, windows: windowSeconds };
     const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
     const notes = stores.includes('postgres') ? await postgresNotes() : [];
     print(machine, settings, runs, medians, notes);
@@ -357,6 +362,15 @@ function print(
       if (a && b) {
         const sqlite = (c: Contents) => (c.walBytes === undefined ? '' : ` (WAL ${mb(c.walBytes)} MB, free pages ${mb(c.freeBytes ?? 0)} MB)`);
         lines.push(`verifications otpd (${store})${tag(i)}: ${a.verifications.toLocaleString('en')}${sqlite(a)} at start → ${b.verifications.toLocaleString('en')}${sqlite(b)} at end`);
+      }
+      if (r.windows?.length) {
+        const list = (f: (w: WindowFigures) => number, d: number) => r.windows!.map((w) => fmt(f(w), d)).join(' ');
+        const first = r.windows[0]!.pairsPerSecond;
+        const last = r.windows[r.windows.length - 1]!.pairsPerSecond;
+        lines.push(`windows of ${windowSeconds} s, otpd (${store})${tag(i)}: last ÷ first pairs/s ${fmt(last / first, 2)}`);
+        lines.push(`  pairs/s     ${list((w) => w.pairsPerSecond, 0)}`);
+        lines.push(`  create p99  ${list((w) => w.createP99, 1)}`);
+        lines.push(`  check p99   ${list((w) => w.checkP99, 1)}`);
       }
       if (r.firstError) lines.push(`first otpd (${store})${tag(i)} error: ${r.firstError}`);
     }
