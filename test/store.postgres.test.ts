@@ -129,6 +129,65 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
     }
   });
 
+  it('a batched check planned on a near-empty table reads by primary key once the table has grown, without ANALYZE', async () => {
+    const { url, drop } = await freshSchema();
+    // One connection, replaced after a second: the plan it cached on the small table must not outlive it.
+    const store = new PostgresStore(url, { max: 1, connectionLifetimeSeconds: 1 });
+    const admin = new pg.Client({ connectionString: url });
+    try {
+      await store.migrate();
+      const accountId = 'acc_plan';
+      await store.createAccount({ id: accountId, name: 'plan', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
+      const ids = Array.from({ length: 20 }, (_, n) => `ver_plan_${String(n).padStart(2, '0')}`);
+      for (const [n, id] of ids.entries()) {
+        await store.insertVerification(pending({ id, accountId, to: `+1415555${String(1000 + n)}`, maxAttempts: 100 }), { channel: 'sms', status: 'sandbox' }, T0);
+      }
+      const right = { codeHash: Buffer.alloc(32, 1) };
+      const wrong = { codeHash: Buffer.alloc(32, 2) };
+      // Two checks in one turn make one batch; past five runs PostgreSQL keeps one plan for the statement.
+      const batch = (pair: string[], candidate: { codeHash: Buffer }) => Promise.all(pair.map((id) => store.attempt(accountId, id, T0 + 1, () => null, candidate)));
+      for (let i = 0; i < 8; i++) await batch(ids.slice(0, 2), wrong);
+      // The table grows with no ANALYZE: 20,000 verifications created and approved leave as many dead
+      // entries in the index of pending verifications.
+      const loader = new pg.Client({ connectionString: url });
+      await loader.connect();
+      await loader.query(`INSERT INTO verifications (${'id, account_id, to_addr, channel, status, code_hash, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, sandbox'})
+        SELECT 'ver_bulk_' || g, $1, '+1416' || (2000000 + g), 'sms', 'pending', '\\x00', 'numeric', 6, 0, 5, 1, 3, 0, 0, 0, $2, 'en', true FROM generate_series(1, 20000) g`, [accountId, T0 + 600_000]);
+      await loader.query("UPDATE verifications SET status = 'approved' WHERE id LIKE 'ver_bulk_%'");
+      // A backend reports its statistics when it exits (or after a second idle): end it, and read them from another.
+      await loader.end();
+      await admin.connect();
+      const stats = async () => {
+        const { rows } = await admin.query<{ upd: string; blks: string }>(
+          `SELECT (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relid = 'verifications'::regclass) AS upd,
+                  (SELECT idx_blks_hit + idx_blks_read FROM pg_statio_user_indexes WHERE indexrelid = 'verifications_one_pending'::regclass) AS blks`,
+        );
+        return { upd: Number(rows[0]!.upd), blks: Number(rows[0]!.blks) };
+      };
+      // Past the lifetime (and past the second a backend may hold its statistics before reporting them).
+      await new Promise((r) => setTimeout(r, 1_500));
+      const before = await stats();
+      // Right codes: the approved rows leave the pending index, so only a scan of it would read it.
+      for (let i = 2; i < 18; i += 2) expect((await batch(ids.slice(i, i + 2), right)).every((r) => r.counted && r.transition === 'approved')).toBe(true);
+      await store.close();
+      // Closed, its backend reports on exit; wait until the counts have arrived and stopped moving.
+      let after = await stats();
+      for (let i = 0, last = -1; i < 50 && (after.upd < before.upd + 16 || after.upd !== last); i++) {
+        last = after.upd;
+        await new Promise((r) => setTimeout(r, 200));
+        after = await stats();
+      }
+      // The checks' 16 updates are counted (and, had the first connection lived on, its own 16 too).
+      expect(after.upd - before.upd).toBeGreaterThanOrEqual(16);
+      // A scan of the pending index reads its ~100 pages on each of the 8 batches; primary-key lookups read none.
+      expect(after.blks - before.blks).toBeLessThan(20);
+    } finally {
+      await admin.end().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      await drop();
+    }
+  });
+
   it('a batch of checks locks its verifications in id order, whatever order the checks came in', async () => {
     const { store, url, drop } = await opened();
     const holder = new pg.Client({ connectionString: url });

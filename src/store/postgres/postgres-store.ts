@@ -51,7 +51,20 @@ export interface PostgresOptions {
   /** Bound on every statement, so an outage answers 503 instead of hanging. */
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** Seconds a connection serves before it is replaced, so its cached plans are made again (see PLAN_LIFETIME_SECONDS). */
+  connectionLifetimeSeconds?: number;
 }
+
+/**
+ * How long a connection, and with it the plans it cached for otpd's prepared statements, lives. PostgreSQL
+ * plans a prepared statement once for good after five runs and makes the plan again only when the table's
+ * statistics change. A node that starts on an empty table plans the batched check as a hash join over every
+ * pending verification, which is right for ten rows; when no ANALYZE follows (autovacuum off, or before its
+ * first run) that plan stays while the table grows, and reads every pending row and dead index entry on
+ * each batch. A fresh connection plans against the table as it is now; a minute bounds how stale a plan gets,
+ * for the cost of a reconnect a minute per connection.
+ */
+const PLAN_LIFETIME_SECONDS = 60;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -88,6 +101,7 @@ export class PostgresStore implements Store {
       // Client-side bound too: a server that vanishes mid-query (a network cut) cannot hold a request forever.
       query_timeout: (o.statementTimeoutMs ?? 5_000) + 1_000,
       ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+      maxLifetimeSeconds: o.connectionLifetimeSeconds ?? PLAN_LIFETIME_SECONDS,
     };
     const max = o.max ?? 10;
     this.pool = new pg.Pool({ ...config, max });
