@@ -1,6 +1,6 @@
 // Composition root: config -> store -> channels -> engine -> worker -> http.
 import { readFileSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { setupChannels, type ChannelSetup, type ReceiptSink } from './channels/setup.js';
 import { Accounts, DEFAULT_ACCOUNT } from './core/accounts.js';
@@ -71,12 +71,23 @@ export interface Otpd {
   close(): Promise<void>;
 }
 
+/**
+ * What the logs hide, as a net under code that never logs a secret in the first place (every test server
+ * scans its log for them): API keys, authorization headers, and a one-time code under the names a request
+ * or a verification would carry it. Not `*.code`: that would also hide an error's own code (`ECONNREFUSED`,
+ * a PostgreSQL SQLSTATE), which is what an operator reading a failure needs.
+ */
+const REDACT = {
+  paths: [
+    'key', 'headers.authorization', 'req.headers.authorization',
+    'code', 'body.code', 'req.body.code', 'query.code', 'req.query.code', 'params.code', 'payload.code', 'verification.code', 'data.code', 'otp',
+  ],
+  censor: '[redacted]',
+};
+
 /** JSON logs on stdout, written asynchronously: lines queued while a write is in flight go out together. */
-export function createLogger(config: Readonly<Config>): Logger {
-  return pino(
-    { level: config.logLevel, redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.code', 'code', 'key'], censor: '[redacted]' } },
-    pino.destination({ dest: 1, sync: false }),
-  );
+export function createLogger(config: Readonly<Config>, dest: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
+  return pino({ level: config.logLevel, redact: REDACT }, dest);
 }
 
 /** Opens the store `OTPD_DATABASE_URL` names, without migrating it. */
