@@ -245,8 +245,8 @@ async function postgresNotes(): Promise<string[]> {
     );
     const r = rows[0]!;
     const note = `postgres server: autovacuum ${r.autovacuum}, shared_buffers ${r.shared_buffers}, max_wal_size ${r.max_wal_size}`;
-    // Every check leaves a dead row version behind; without autovacuum they pile up and a long run slows down.
-    return [r.autovacuum === 'off' ? `${note} (autovacuum off: dead row versions pile up, so runs of minutes slow down)` : note];
+    // Every check leaves a dead row version behind; without autovacuum they pile up and the tables bloat.
+    return [r.autovacuum === 'off' ? `${note} (autovacuum off: dead row versions pile up and the tables bloat)` : note];
   } catch {
     return [];
   } finally {

@@ -51,7 +51,7 @@ export interface PostgresOptions {
   /** Bound on every statement, so an outage answers 503 instead of hanging. */
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
-  /** Seconds a connection serves before it is replaced, so its cached plans are made again (see PLAN_LIFETIME_SECONDS). */
+  /** Seconds a connection serves before it is replaced, so its cached plans are made again (see PLAN_LIFETIME_SECONDS); 0: never. */
   connectionLifetimeSeconds?: number;
 }
 
