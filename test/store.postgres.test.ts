@@ -151,10 +151,10 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
       // entries in the index of pending verifications.
       const loader = new pg.Client({ connectionString: url });
       await loader.connect();
-      await loader.query(`INSERT INTO verifications (${'id, account_id, to_addr, channel, status, code_hash, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, sandbox'})
+      await loader.query(`INSERT INTO verifications (id, account_id, to_addr, channel, status, code_hash, code_type, code_length, attempts, max_attempts, send_count, max_sends, last_sent_at, created_at, updated_at, expires_at, locale, sandbox)
         SELECT 'ver_bulk_' || g, $1, '+1416' || (2000000 + g), 'sms', 'pending', '\\x00', 'numeric', 6, 0, 5, 1, 3, 0, 0, 0, $2, 'en', true FROM generate_series(1, 20000) g`, [accountId, T0 + 600_000]);
       await loader.query("UPDATE verifications SET status = 'approved' WHERE id LIKE 'ver_bulk_%'");
-      // A backend reports its statistics when it exits (or after a second idle): end it, and read them from another.
+      // A backend reports its statistics when it exits (an idle one may hold them for seconds): end it, and read them from another.
       await loader.end();
       await admin.connect();
       const stats = async () => {
@@ -164,7 +164,7 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
         );
         return { upd: Number(rows[0]!.upd), blks: Number(rows[0]!.blks) };
       };
-      // Past the lifetime (and past the second a backend may hold its statistics before reporting them).
+      // Past the lifetime: the store's first backend has exited, and so reported the warm-up's statistics.
       await new Promise((r) => setTimeout(r, 1_500));
       const before = await stats();
       // Right codes: the approved rows leave the pending index, so only a scan of it would read it.
