@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import type { VerificationRecord } from '../src/core/types.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { PostgresStore, type PostgresOptions } from '../src/store/postgres/postgres-store.js';
 import { freshSchema, postgresAvailable, POSTGRES_URL } from './helpers/postgres.js';
 import { storeConformance } from './store/conformance.js';
 
@@ -39,9 +39,9 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres migrations', () => {
 describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => {
   const T0 = Date.UTC(2026, 0, 1);
 
-  async function opened(): Promise<{ store: PostgresStore; url: string; drop: () => Promise<void> }> {
+  async function opened(o: PostgresOptions = {}): Promise<{ store: PostgresStore; url: string; drop: () => Promise<void> }> {
     const { url, drop } = await freshSchema();
-    const store = new PostgresStore(url);
+    const store = new PostgresStore(url, o);
     await store.migrate();
     return { store, url, drop };
   }
@@ -130,12 +130,10 @@ describe.runIf(Boolean(POSTGRES_URL))('postgres statements and counters', () => 
   });
 
   it('a batched check planned on a near-empty table reads by primary key once the table has grown, without ANALYZE', async () => {
-    const { url, drop } = await freshSchema();
     // One connection, replaced after a second: the plan it cached on the small table must not outlive it.
-    const store = new PostgresStore(url, { max: 1, connectionLifetimeSeconds: 1 });
+    const { store, url, drop } = await opened({ max: 1, connectionLifetimeSeconds: 1 });
     const admin = new pg.Client({ connectionString: url });
     try {
-      await store.migrate();
       const accountId = 'acc_plan';
       await store.createAccount({ id: accountId, name: 'plan', appName: 'test', webhookUrl: null, webhookSecretSealed: null, createdAt: T0 });
       const ids = Array.from({ length: 20 }, (_, n) => `ver_plan_${String(n).padStart(2, '0')}`);
