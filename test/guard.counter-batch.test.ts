@@ -8,33 +8,50 @@ import { twoNodes, type TwoNodes } from './helpers/nodes.js';
 import { postgresAvailable } from './helpers/postgres.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-const hitArb = fc.record({
-  key: fc.constantFrom('acd:a', 'ps:a:+1415', 'r:a:+14155550001:s10', 'pa:a:+1415'),
-  windowStart: fc.constantFrom(0, 60_000),
+const countArb = fc.record({
+  key: fc.constantFrom('acd:a', 'ps:a:+1415', 'r:a:+14155550001:s', 'pa:a:+1415'),
+  windowStart: fc.constantFrom(0, 60_000, 120_000),
   expiresAt: fc.integer({ min: 0, max: 10 }),
   add: fc.integer({ min: -1, max: 2 }),
 });
+/** A span: the sum of a key's windows from `from` through `windowStart` (a peek). */
+const spanArb = fc
+  .record({ key: fc.constantFrom('r:a:+14155550001:s', 'acd:a'), windowStart: fc.constantFrom(0, 60_000, 120_000), from: fc.constantFrom(0, 60_000, 120_000) })
+  .filter((h) => h.from <= h.windowStart)
+  .map((h): CounterHit => ({ ...h, expiresAt: 0, add: 0 }));
+const hitArb = fc.oneof(countArb, spanArb);
+const slot = (h: CounterHit) => `${h.key}|${h.windowStart}|${h.from ?? ''}`;
 /** One caller's hits: distinct counters, as the guard sends them. */
-const callArb = fc.uniqueArray(hitArb, { selector: (h) => `${h.key}|${h.windowStart}`, maxLength: 4 });
+const callArb = fc.uniqueArray(hitArb, { selector: slot, maxLength: 5 });
+
+/** The answers of running the hits one after another against `counts` (key|window -> count). */
+function runOne(counts: Map<string, number>, h: CounterHit): number {
+  if (h.from !== undefined) {
+    let sum = 0;
+    for (const [k, n] of counts) {
+      const [key, w] = k.split('|');
+      if (key === h.key && Number(w) >= h.from && Number(w) <= h.windowStart) sum += n;
+    }
+    return sum;
+  }
+  const k = `${h.key}|${h.windowStart}`;
+  const n = (counts.get(k) ?? 0) + h.add;
+  counts.set(k, n);
+  return n;
+}
 
 describe('mergeHits', () => {
   it('each caller gets the counts of running the calls one after another, from any starting counts', () => {
     fc.assert(
-      fc.property(fc.array(callArb, { maxLength: 8 }), fc.dictionary(fc.string(), fc.integer({ min: 0, max: 50 })), (calls, start) => {
-        const slot = (h: CounterHit) => `${h.key}|${h.windowStart}`;
-        const seq = new Map<string, number>(Object.entries(start));
-        const expected = calls.map((hits) => hits.map((h) => {
-          const n = (seq.get(slot(h)) ?? 0) + h.add;
-          seq.set(slot(h), n);
-          return n;
-        }));
-        const store = new Map<string, number>(Object.entries(start));
+      fc.property(fc.array(callArb, { maxLength: 8 }), fc.array(fc.tuple(countArb, fc.integer({ min: 0, max: 50 })), { maxLength: 6 }), (calls, startRows) => {
+        const start = new Map(startRows.map(([h, n]) => [`${h.key}|${h.windowStart}`, n]));
+        const seq = new Map(start);
+        const expected = calls.map((hits) => hits.map((h) => runOne(seq, h)));
+        // The store's side: every add of the batch first, then each span summed after them.
+        const store = new Map(start);
         const m = mergeHits(calls);
-        const counts = m.merged.map((h) => {
-          const n = (store.get(slot(h)) ?? 0) + h.add;
-          store.set(slot(h), n);
-          return n;
-        });
+        const counts = m.merged.map((h) => (h.from === undefined ? runOne(store, h) : NaN));
+        m.merged.forEach((h, i) => h.from !== undefined && (counts[i] = runOne(store, h)));
         expect(m.split(counts)).toEqual(expected);
         expect(store).toEqual(seq);
         expect(new Set(m.merged.map(slot)).size).toBe(m.merged.length);

@@ -40,6 +40,10 @@ interface Rule {
   limit: number;
   name: string;
   add: number;
+  /** Counted in windows of this length and summed over `window` (a peek): one row a send serves several limits. */
+  bucket?: number;
+  /** How long the counter is kept after its window ends (default: one window). */
+  keep?: number;
 }
 
 export class Guard {
@@ -94,18 +98,22 @@ export class Guard {
 
     const L = this.limitsOf(c.account);
     const a = c.account.id;
+    // The recipient's sends are counted once, in 10-minute windows; the hour's and the day's limits sum
+    // them (windows align, so the sums are exact). Counted whenever any of the three limits is on.
+    const sends = recipientKey(a, c.to, 's');
+    const countSends = L.recipient_sends_per_10min > 0 || L.recipient_sends_per_hour > 0 || L.recipient_sends_per_day > 0;
     const rules: Rule[] = [
       { key: recipientKey(a, c.to, 'fc'), window: HOUR, limit: L.recipient_failed_checks_per_hour, name: 'recipient_failed_checks_per_hour', add: 0 },
-      { key: recipientKey(a, c.to, 's10'), window: TEN_MINUTES, limit: L.recipient_sends_per_10min, name: 'recipient_sends_per_10min', add: 1 },
-      { key: recipientKey(a, c.to, 'sh'), window: HOUR, limit: L.recipient_sends_per_hour, name: 'recipient_sends_per_hour', add: 1 },
-      { key: recipientKey(a, c.to, 'sd'), window: DAY, limit: L.recipient_sends_per_day, name: 'recipient_sends_per_day', add: 1 },
+      { key: sends, window: TEN_MINUTES, limit: L.recipient_sends_per_10min, name: 'recipient_sends_per_10min', add: 1, keep: DAY },
+      { key: sends, window: HOUR, bucket: TEN_MINUTES, limit: L.recipient_sends_per_hour, name: 'recipient_sends_per_hour', add: 0 },
+      { key: sends, window: DAY, bucket: TEN_MINUTES, limit: L.recipient_sends_per_day, name: 'recipient_sends_per_day', add: 0 },
     ];
     if (c.isCreate) {
       rules.push({ key: `acs:${a}`, window: SECOND, limit: L.account_creates_per_second, name: 'account_creates_per_second', add: 1 });
       rules.push({ key: `acd:${a}`, window: DAY, limit: L.account_creates_per_day, name: 'account_creates_per_day', add: 1 });
       if (c.clientIp) rules.push({ key: `ipc:${a}:${c.clientIp}`, window: MINUTE, limit: L.ip_creates_per_minute, name: 'ip_creates_per_minute', add: 1 });
     }
-    const active = rules.filter((r) => r.limit > 0);
+    const active = rules.filter((r) => r.limit > 0 || (r.key === sends && r.add > 0 && countSends));
     const hits: CounterHit[] = active.map((r) => this.hitOf(r, now));
     if (prefix) {
       hits.push(this.hitOf({ key: `ps:${a}:${prefix}`, window: HOUR, add: 1, limit: 0, name: '' }, now, DAY + HOUR));
@@ -118,8 +126,9 @@ export class Guard {
     try {
       for (let i = 0; i < active.length; i++) {
         const r = active[i]!;
-        // A peek (add 0) trips at the limit; a count trips past it.
-        const over = r.add === 0 ? counts[i]! >= r.limit : counts[i]! > r.limit;
+        if (r.limit <= 0) continue;
+        // A peek (add 0) trips at the limit; a count, or a sum that includes this send, trips past it.
+        const over = r.add === 0 && r.bucket === undefined ? counts[i]! >= r.limit : counts[i]! > r.limit;
         if (over) throw this.refusal(r.name, windowStart(now, r.window) + r.window, now, `Too many requests: ${r.name.replace(/_/g, ' ')} is ${r.limit}.`);
       }
       if (prefix) await this.judgePrefix(c.account, prefix, counts[active.length]!, counts[active.length + 1]!, now);
@@ -220,8 +229,9 @@ export class Guard {
   }
 
   private hitOf(r: Rule, now: number, keepMs = r.window): CounterHit {
+    if (r.bucket !== undefined) return { key: r.key, windowStart: windowStart(now, r.bucket), from: windowStart(now, r.window), expiresAt: 0, add: 0 };
     const start = windowStart(now, r.window);
-    return { key: r.key, windowStart: start, expiresAt: start + keepMs + r.window, add: r.add };
+    return { key: r.key, windowStart: start, expiresAt: start + (r.keep ?? keepMs) + r.window, add: r.add };
   }
 
   private refusal(limit: string, until: number, now: number, message: string): OtpError {
@@ -234,7 +244,7 @@ export class Guard {
  * A recipient's counter key. The recipient comes before the kind so that all of one recipient's counters
  * sit side by side in the counters' primary key: a create then dirties one index page instead of one per kind.
  */
-function recipientKey(accountId: string, to: string, kind: 'fc' | 's10' | 'sh' | 'sd'): string {
+function recipientKey(accountId: string, to: string, kind: 'fc' | 's'): string {
   return `r:${accountId}:${to}:${kind}`;
 }
 

@@ -9,6 +9,11 @@ export interface CounterHit {
   expiresAt: number;
   /** How much to add: 1 to count, 0 to read the count in the same round trip. */
   add: number;
+  /**
+   * Only with `add` 0: answer the sum of the key's windows starting from `from` through `windowStart`,
+   * instead of that one window's count (a longer limit counted in shorter windows: one row a send).
+   */
+  from?: number;
 }
 
 export interface PrefixBlock {
@@ -20,7 +25,10 @@ export interface PrefixBlock {
 }
 
 export interface GuardStore {
-  /** Adds `add` to each counter (keys within one call are distinct), atomically and in one round trip; returns the counts after, in order. */
+  /**
+   * Adds `add` to each counter (counters within one call are distinct), atomically and in one round
+   * trip; returns the counts after, in order (for a hit with `from`, the sum after every add).
+   */
   hit(hits: CounterHit[]): Promise<number[]>;
   /** Sum of a key's counters over windows starting in [fromWindow, toWindow). */
   sumWindows(key: string, fromWindow: number, toWindow: number): Promise<number>;

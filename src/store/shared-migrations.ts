@@ -11,3 +11,36 @@ export const RECIPIENT_COUNTERS_FIRST = `
   UPDATE rate_counters SET key = 'r:' || substr(key, 5) || ':sh' WHERE key LIKE 'rsh:%';
   UPDATE rate_counters SET key = 'r:' || substr(key, 5) || ':sd' WHERE key LIKE 'rsd:%';
 `;
+
+/**
+ * A recipient's sends counted once, in 10-minute windows (r:<account>:<to>:s), the hour's and the day's
+ * limits summing them, instead of three counters (s10, sh, sd) bumped on every send. Carries the old
+ * counts over so that no limit restarts: each 10-minute count becomes its window; what an hour counted
+ * beyond its 10-minute windows goes to the hour's first window; what a day counted beyond its hours, to
+ * the day's first. Every hour and day then sums to what it counted before (a 10-minute window that
+ * starts an hour or a day can read more than it did, never less).
+ */
+export const RECIPIENT_SEND_BUCKETS = `
+  INSERT INTO rate_counters (key, window_start, count, expires_at)
+    SELECT substr(key, 1, length(key) - 2), window_start, count, window_start + 87000000
+    FROM rate_counters WHERE key LIKE 'r:%:s10'
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
+  INSERT INTO rate_counters (key, window_start, count, expires_at)
+    SELECT b.key, b.window_start, b.count, b.expires_at FROM (
+      SELECT substr(h.key, 1, length(h.key) - 1) AS key, h.window_start, h.window_start + 87000000 AS expires_at,
+        h.count - coalesce((SELECT sum(t.count) FROM rate_counters t
+          WHERE t.key = substr(h.key, 1, length(h.key) - 1) || '10' AND t.window_start >= h.window_start AND t.window_start < h.window_start + 3600000), 0) AS count
+      FROM rate_counters h WHERE h.key LIKE 'r:%:sh'
+    ) b WHERE b.count > 0
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
+  INSERT INTO rate_counters (key, window_start, count, expires_at)
+    SELECT b.key, b.window_start, b.count, b.expires_at FROM (
+      SELECT substr(d.key, 1, length(d.key) - 1) AS key, d.window_start, d.window_start + 87000000 AS expires_at,
+        d.count - coalesce((SELECT sum(t.count) FROM rate_counters t
+          WHERE t.key = substr(d.key, 1, length(d.key) - 1) || 'h' AND t.window_start >= d.window_start AND t.window_start < d.window_start + 86400000), 0) AS count
+      FROM rate_counters d WHERE d.key LIKE 'r:%:sd'
+    ) b WHERE b.count > 0
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
+  DELETE FROM rate_counters WHERE key LIKE 'r:%:s10' OR key LIKE 'r:%:sh' OR key LIKE 'r:%:sd';
+`;
+

@@ -98,3 +98,40 @@ describe('rate limits and geo permissions', () => {
     expect(stored.lastUsedAt).toBe(Math.floor(clock.now() / 60_000) * 60_000);
   });
 });
+
+describe('recipient send limits over the hour and the day', () => {
+  const clock = new ManualClock(Date.UTC(2026, 8, 3, 9, 0, 0));
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer({
+      clock,
+      env: { OTPD_RATE_LIMITS: 'recipient_sends_per_10min=2,recipient_sends_per_hour=3,recipient_sends_per_day=4', OTPD_PUMPING_GUARD: 'min_sends=0' },
+    });
+  });
+  afterAll(async () => s.close());
+  const to = '+14155553101';
+  /** A create for the recipient, canceled at once when it went through (so the next one is a create, not a resend). */
+  const send = async (): Promise<{ status: number; limit?: string; retryAfter: number }> => {
+    const r = await s.req('POST', '/v1/verifications', { to, channel: 'sms' }, { key: s.sandboxKey });
+    if (r.status === 201) await s.req('POST', `/v1/verifications/${r.body.id}/cancel`, undefined, { key: s.sandboxKey });
+    return { status: r.status, limit: r.body.limit, retryAfter: Number(r.headers.get('retry-after')) };
+  };
+
+  it('sends in earlier 10-minute windows count towards the hour and the day; refused sends count nowhere', async () => {
+    expect((await send()).status).toBe(201);
+    expect((await send()).status).toBe(201);
+    expect(await send()).toMatchObject({ status: 429, limit: 'recipient_sends_per_10min' });
+    clock.advance(10 * 60_000); // 09:10: a new 10-minute window, the same hour and day
+    expect((await send()).status).toBe(201);
+    const hour = await send();
+    expect(hour).toMatchObject({ status: 429, limit: 'recipient_sends_per_hour' });
+    expect(hour.retryAfter).toBe(50 * 60);
+    clock.advance(50 * 60_000); // 10:00: a new hour, the same day
+    expect((await send()).status).toBe(201);
+    clock.advance(10 * 60_000);
+    const day = await send();
+    expect(day).toMatchObject({ status: 429, limit: 'recipient_sends_per_day' });
+    expect(day.retryAfter).toBe(14 * 3600 - 10 * 60);
+  });
+});
+

@@ -363,6 +363,17 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.guard.hit([h('d', 0), h('c', 0)])).toEqual([9, 18]);
       await store.guard.hit([h('s', 1, T0 - 7_200_000), h('s', 2, T0 - 3_600_000)]);
       expect(await store.guard.sumWindows('s', T0 - 86_400_000, T0)).toBe(3);
+      // A span sums a key's windows, after the adds: of its own call, and of the calls before it in a turn.
+      const span = (key: string, from: number, w = T0) => ({ key, windowStart: w, expiresAt: 0, add: 0, from });
+      expect(await store.guard.hit([h('s', 4), span('s', T0 - 3_600_000), span('s', T0)])).toEqual([4, 6, 4]);
+      const turn = await Promise.all([
+        store.guard.hit([h('s', 1, T0 - 3_600_000), span('s', T0 - 7_200_000)]),
+        store.guard.hit([h('s'), span('s', T0 - 3_600_000)]),
+        store.guard.hit([span('s', T0 - 7_200_000), span('none', T0 - 7_200_000)]),
+      ]);
+      expect(turn).toEqual([[3, 8], [5, 8], [9, 0]]);
+      // A span writes nothing: the key that was only summed has no row.
+      expect(await store.guard.sumWindows('none', 0, T0 + 1)).toBe(0);
       expect(await store.guard.purgeCounters(T0 + 3_600_000, 100)).toBeGreaterThanOrEqual(3);
 
       const block = { accountId, prefix: '+33612', until: T0 + 1000, reason: 'spike', createdAt: T0 };

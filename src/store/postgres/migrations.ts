@@ -1,5 +1,5 @@
 // PostgreSQL schema migrations, applied in order under an advisory lock and tracked in otpd_migrations.
-import { RECIPIENT_COUNTERS_FIRST } from '../shared-migrations.js';
+import { RECIPIENT_COUNTERS_FIRST, RECIPIENT_SEND_BUCKETS } from '../shared-migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -174,4 +174,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN last_used_at bigint;
   `,
   RECIPIENT_COUNTERS_FIRST,
+  RECIPIENT_SEND_BUCKETS,
 ];

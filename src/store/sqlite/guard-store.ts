@@ -27,12 +27,20 @@ export class SqliteGuardStore implements GuardStore {
          ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count`,
       );
       const peek = this.s('SELECT count FROM rate_counters WHERE key = ? AND window_start = ?');
+      const sum = this.s('SELECT coalesce(sum(count), 0) AS n FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ?');
       // A peek is a read: no row is written for a counter that is only looked at.
-      return hits.map((h) =>
-        h.add === 0
-          ? ((peek.get(h.key, h.windowStart) as { count: number } | undefined)?.count ?? 0)
-          : (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count,
+      const counts = hits.map((h) =>
+        h.from !== undefined
+          ? 0
+          : h.add === 0
+            ? ((peek.get(h.key, h.windowStart) as { count: number } | undefined)?.count ?? 0)
+            : (st.get(h.key, h.windowStart, h.add, h.expiresAt) as { count: number }).count,
       );
+      // Spans are summed after every add of the batch, as mergeHits expects.
+      hits.forEach((h, i) => {
+        if (h.from !== undefined) counts[i] = (sum.get(h.key, h.from, h.windowStart) as { n: number }).n;
+      });
+      return counts;
     };
   }
 

@@ -1,5 +1,5 @@
 // SQLite schema migrations, applied in order and tracked in PRAGMA user_version.
-import { RECIPIENT_COUNTERS_FIRST } from '../shared-migrations.js';
+import { RECIPIENT_COUNTERS_FIRST, RECIPIENT_SEND_BUCKETS } from '../shared-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
@@ -182,4 +182,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
   `,
   RECIPIENT_COUNTERS_FIRST,
+  RECIPIENT_SEND_BUCKETS,
 ];
