@@ -29,6 +29,8 @@ const USAGE = `npm run bench -- [options]
   --rounds N           bare and each store interleaved N times; median ratios (1)
   --windows S          also print otpd's pairs/s and p99s for each S seconds of the run (0: off)
   --yardstick          also run a plain Fastify app doing one SQLite insert and one update per request
+  --against DIR        also run the otpd built in DIR (another checkout, after npm run build) on each
+                       store, alternating with this one; prints this ÷ that per store
   --log-level LEVEL    otpd's log level; its log goes to a file (info)
   --json FILE          write the results as JSON
   --cpu-prof DIR       V8 CPU profile of each otpd process
@@ -45,6 +47,8 @@ function parse() {
         help: { type: 'boolean', short: 'h', default: false },
         /** Also measure the issue's yardstick: a plain Fastify app, one SQLite insert and one update per request. */
         yardstick: { type: 'boolean', default: false },
+        /** Another otpd checkout (built) to run beside this one on each store, to tell a change from the machine's noise. */
+        against: { type: 'string' },
         duration: { type: 'string', default: '10' },
         warmup: { type: 'string', default: '2' },
         concurrency: { type: 'string', default: '50' },
@@ -84,6 +88,15 @@ if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--pr
 if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`--retention ${args.retention}: whole days, at least 1`);
 const preloadDays = args['preload-days'] === undefined ? retentionDays : Number(args['preload-days']);
 if (!Number.isInteger(preloadDays) || preloadDays < 1) throw new Error(`--preload-days ${args['preload-days']}: whole days, at least 1`);
+/** The other build's CLI, when `--against` names one. */
+const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
+if (AGAINST_CLI !== undefined) {
+  try {
+    readFileSync(AGAINST_CLI);
+  } catch {
+    throw new Error(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
+  }
+}
 const windowSeconds = Number(args.windows);
 if (!Number.isInteger(windowSeconds) || windowSeconds < 0) throw new Error(`--windows ${args.windows}: whole seconds, or 0 for none`);
 
@@ -96,6 +109,8 @@ interface Run {
   bare: Measured;
   yardstick?: Measured;
   otpd: Record<string, Measured>;
+  /** The `--against` build's runs, by store. */
+  against?: Record<string, Measured>;
   ratios: Record<string, number>;
 }
 
@@ -181,7 +196,8 @@ async function database(store: string, dir: string): Promise<{ url: string; targ
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number): Promise<Measured> {
+/** One otpd (this build's, or the `--against` build's `cli`) on a fresh database of `store`, under the load. */
+async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number, cli = CLI): Promise<Measured> {
   const db = await database(store, dir);
   let loaded: PreloadResult | undefined;
   try {
@@ -206,10 +222,10 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   };
   const log = openSync(join(dir, `otpd-${store}.log`), 'w');
   const profile = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['cpu-prof'])] : [];
-  const otpd = spawn(process.execPath, [...profile, CLI, 'serve'], { env, stdio: ['ignore', log, log] });
+  const otpd = spawn(process.execPath, [...profile, cli, 'serve'], { env, stdio: ['ignore', log, log] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
-    const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
     const sandboxKey = out.trim().split('\n').pop()!;
     const dbBytesStart = await dbBytes(db.target);
     const contentsStart = await dbContents(db.target);
@@ -285,18 +301,33 @@ async function main(): Promise<void> {
       bare.kill('SIGTERM');
       const yard = args.yardstick ? await runYardstick(dir, concurrency, duration, warmup) : undefined;
       const results: Record<string, Measured> = {};
-      for (const store of stores) results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
+      const other: Record<string, Measured> = {};
+      for (const store of stores) {
+        if (!AGAINST_CLI) {
+          results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
+          continue;
+        }
+        // Which build goes first alternates by round, so a machine that slows down over the run favours neither.
+        const thisFirst = round % 2 === 0;
+        if (!thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI);
+        results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
+        if (thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI);
+      }
       const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
+      for (const [k, r] of Object.entries(other)) {
+        ratios[`${k}/against`] = results[k]!.pairsPerSecond / r.pairsPerSecond;
+        if (results[k]!.cpuMicrosPerPair && r.cpuMicrosPerPair) ratios[`${k}/against cpu`] = results[k]!.cpuMicrosPerPair! / r.cpuMicrosPerPair;
+      }
       if (results['sqlite'] && results['postgres']) ratios['postgres/sqlite'] = results['postgres'].pairsPerSecond / results['sqlite'].pairsPerSecond;
       if (yard) {
         ratios['yardstick'] = yard.pairsPerSecond / bareResult.pairsPerSecond;
         if (results['sqlite']) ratios['sqlite/yardstick'] = results['sqlite'].pairsPerSecond / yard.pairsPerSecond;
       }
-      runs.push({ bare: bareResult, yardstick: yard, otpd: results, ratios });
+      runs.push({ bare: bareResult, yardstick: yard, otpd: results, against: AGAINST_CLI ? other : undefined, ratios });
     }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds, windows: windowSeconds };
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds, windows: windowSeconds, ...(args.against ? { against: resolve(args.against) } : {}) };
     const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
     const notes = stores.includes('postgres') ? await postgresNotes() : [];
     print(machine, settings, runs, medians, notes);
@@ -315,6 +346,14 @@ const RATIO_NAMES: Record<string, string> = {
   yardstick: 'ratio yardstick / bare pairs/s',
   'sqlite/yardstick': 'ratio otpd (sqlite) / yardstick pairs/s',
 };
+
+/** The printed name of a per-store ratio: against bare, or this build against the `--against` one. */
+function ratioName(k: string): string {
+  const [store, what] = k.split('/');
+  if (what === 'against') return `ratio otpd (${store}) / against (${store}) pairs/s`;
+  if (what === 'against cpu') return `ratio otpd (${store}) / against (${store}) µs CPU a pair`;
+  return `ratio otpd (${k}) / bare pairs/s`;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -343,12 +382,15 @@ function print(
     ...runs.flatMap((run, i) => [
       row(`bare node:http${tag(i)}`, run.bare),
       ...(run.yardstick ? [row(`yardstick${tag(i)}`, run.yardstick)] : []),
-      ...Object.entries(run.otpd).map(([store, r]) => row(`otpd (${store})${tag(i)}`, r)),
+      ...Object.entries(run.otpd).flatMap(([store, r]) => [
+        row(`otpd (${store})${tag(i)}`, r),
+        ...(run.against?.[store] ? [row(`against (${store})${tag(i)}`, run.against[store])] : []),
+      ]),
     ]),
     '',
   ];
   for (const [k, q] of Object.entries(medians)) {
-    const name = RATIO_NAMES[k] ?? `ratio otpd (${k}) / bare pairs/s`;
+    const name = RATIO_NAMES[k] ?? ratioName(k);
     lines.push(runs.length > 1 ? `${name}: ${fmt(q, 3)} (median of ${runs.map((r) => fmt(r.ratios[k]!, 3)).join(', ')})` : `${name}: ${fmt(q, 3)}`);
   }
   for (const [i, run] of runs.entries()) {
