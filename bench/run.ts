@@ -78,27 +78,33 @@ function parse() {
   }
 }
 const { values: args } = parse();
+
+/** A bad option: say so and exit, without a stack trace. */
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
 if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
 const preloadRows = Number(args.preload.replace(/[_,]/g, ''));
 const retentionDays = Number(args.retention);
-if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) throw new Error(`--preload ${args.preload}: a whole number of verifications`);
-if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`--retention ${args.retention}: whole days, at least 1`);
+if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) fail(`--preload ${args.preload}: a whole number of verifications`);
+if (!Number.isInteger(retentionDays) || retentionDays < 1) fail(`--retention ${args.retention}: whole days, at least 1`);
 const preloadDays = args['preload-days'] === undefined ? retentionDays : Number(args['preload-days']);
-if (!Number.isInteger(preloadDays) || preloadDays < 1) throw new Error(`--preload-days ${args['preload-days']}: whole days, at least 1`);
+if (!Number.isInteger(preloadDays) || preloadDays < 1) fail(`--preload-days ${args['preload-days']}: whole days, at least 1`);
 /** The other build's CLI, when `--against` names one. */
 const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
 if (AGAINST_CLI !== undefined) {
   try {
     readFileSync(AGAINST_CLI);
   } catch {
-    throw new Error(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
+    fail(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
   }
 }
 const windowSeconds = Number(args.windows);
-if (!Number.isInteger(windowSeconds) || windowSeconds < 0) throw new Error(`--windows ${args.windows}: whole seconds, or 0 for none`);
+if (!Number.isInteger(windowSeconds) || windowSeconds < 0) fail(`--windows ${args.windows}: whole seconds, or 0 for none`);
 
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
 type Contents = Awaited<ReturnType<typeof dbContents>>;
