@@ -13,6 +13,22 @@ export const RECIPIENT_COUNTERS_FIRST = `
 `;
 
 /**
+ * Carries an old send counter over (`kind` sh or sd, each window `spanMs` long): what it counted beyond
+ * the next shorter counter (sh's 10-minute ones, sd's hours) goes to the new counter's window at its
+ * start. `alias` names the row being carried, as the statement was first written (the migration's text
+ * stays the same byte for byte).
+ */
+const carryBeyond = (kind: 'sh' | 'sd', shorterSuffix: '10' | 'h', spanMs: number, alias: string) => `
+  INSERT INTO rate_counters (key, window_start, count, expires_at)
+    SELECT b.key, b.window_start, b.count, b.expires_at FROM (
+      SELECT substr(${alias}.key, 1, length(${alias}.key) - 1) AS key, ${alias}.window_start, ${alias}.window_start + 87000000 AS expires_at,
+        ${alias}.count - coalesce((SELECT sum(t.count) FROM rate_counters t
+          WHERE t.key = substr(${alias}.key, 1, length(${alias}.key) - 1) || '${shorterSuffix}' AND t.window_start >= ${alias}.window_start AND t.window_start < ${alias}.window_start + ${spanMs}), 0) AS count
+      FROM rate_counters ${alias} WHERE ${alias}.key LIKE 'r:%:${kind}'
+    ) b WHERE b.count > 0
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;`;
+
+/**
  * A recipient's sends counted once, in 10-minute windows (r:<account>:<to>:s), the hour's and the day's
  * limits summing them, instead of three counters (s10, sh, sd) bumped on every send. Carries the old
  * counts over so that no limit restarts: each 10-minute count becomes its window; what an hour counted
@@ -24,23 +40,6 @@ export const RECIPIENT_SEND_BUCKETS = `
   INSERT INTO rate_counters (key, window_start, count, expires_at)
     SELECT substr(key, 1, length(key) - 2), window_start, count, window_start + 87000000
     FROM rate_counters WHERE key LIKE 'r:%:s10'
-    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
-  INSERT INTO rate_counters (key, window_start, count, expires_at)
-    SELECT b.key, b.window_start, b.count, b.expires_at FROM (
-      SELECT substr(h.key, 1, length(h.key) - 1) AS key, h.window_start, h.window_start + 87000000 AS expires_at,
-        h.count - coalesce((SELECT sum(t.count) FROM rate_counters t
-          WHERE t.key = substr(h.key, 1, length(h.key) - 1) || '10' AND t.window_start >= h.window_start AND t.window_start < h.window_start + 3600000), 0) AS count
-      FROM rate_counters h WHERE h.key LIKE 'r:%:sh'
-    ) b WHERE b.count > 0
-    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
-  INSERT INTO rate_counters (key, window_start, count, expires_at)
-    SELECT b.key, b.window_start, b.count, b.expires_at FROM (
-      SELECT substr(d.key, 1, length(d.key) - 1) AS key, d.window_start, d.window_start + 87000000 AS expires_at,
-        d.count - coalesce((SELECT sum(t.count) FROM rate_counters t
-          WHERE t.key = substr(d.key, 1, length(d.key) - 1) || 'h' AND t.window_start >= d.window_start AND t.window_start < d.window_start + 86400000), 0) AS count
-      FROM rate_counters d WHERE d.key LIKE 'r:%:sd'
-    ) b WHERE b.count > 0
-    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count;${carryBeyond('sh', '10', 3600000, 'h')}${carryBeyond('sd', 'h', 86400000, 'd')}
   DELETE FROM rate_counters WHERE key LIKE 'r:%:s10' OR key LIKE 'r:%:sh' OR key LIKE 'r:%:sd';
 `;
-
