@@ -22,12 +22,12 @@ export const LOCK_WAIT_MS = 5_000;
  * (`setImmediate`) the queue runs in one `BEGIN IMMEDIATE … COMMIT`. A write is answered only after
  * the commit, so what a caller was told is stored survives a process crash.
  *
- * A failing write rolls back alone. The batch runs on one savepoint; when a write throws, the batch is
- * undone to it and run again with a savepoint per write, so only the failing ones are rolled back.
- * Writes fail rarely (input is checked before it reaches the store), and a savepoint per write costs
- * on every write: each page a write touches is copied to the statement journal first, and each
- * savepoint is two more statements. So writes must be safe to run twice: they change nothing but the
- * database before the commit.
+ * A failing write rolls back alone. The batch runs bare inside its transaction; when a write throws,
+ * the transaction is rolled back and the same writes run again at once in a new one, each on a
+ * savepoint of its own, so only the failing ones are rolled back. Writes fail rarely (input is checked
+ * before it reaches the store), and a savepoint costs on every write it covers: each page touched is
+ * copied to the statement journal first, and each savepoint is two more statements. So writes must be
+ * safe to run twice: they change nothing but the database before the commit.
  *
  * The write lock is held only while the batch runs, never across other JavaScript, so other
  * processes (the CLI, another otpd on the same file) get their turn quickly. When one holds the lock the
@@ -38,9 +38,11 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
   private waitingSince = 0;
+  /** The next batch runs write by write on savepoints: a write of it threw when it ran whole. */
+  private isolate = false;
   private readonly lockNoWait: Database.Statement;
   private readonly lockWait: Database.Statement;
-  private readonly sp: Record<'batch' | 'releaseBatch' | 'undoBatch' | 'write' | 'releaseWrite' | 'undoWrite', Database.Statement>;
+  private readonly sp: Record<'write' | 'releaseWrite' | 'undoWrite', Database.Statement>;
 
   constructor(
     private readonly db: Database.Database,
@@ -51,9 +53,6 @@ export class GroupCommit {
     this.lockNoWait = db.prepare('PRAGMA busy_timeout = 0');
     this.lockWait = db.prepare(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     this.sp = {
-      batch: db.prepare('SAVEPOINT otpd_batch'),
-      releaseBatch: db.prepare('RELEASE otpd_batch'),
-      undoBatch: db.prepare('ROLLBACK TO otpd_batch'),
       write: db.prepare('SAVEPOINT otpd_write'),
       releaseWrite: db.prepare('RELEASE otpd_write'),
       undoWrite: db.prepare('ROLLBACK TO otpd_write'),
@@ -90,11 +89,20 @@ export class GroupCommit {
     if (!this.begin(block)) return;
     const batch = this.queue;
     this.queue = [];
+    const isolate = this.isolate;
+    this.isolate = false;
     let results: Outcome[] | 'again' | 'lost';
     try {
-      results = this.together(batch);
-      if (results === 'again') results = this.oneByOne(batch);
+      results = isolate ? this.oneByOne(batch) : this.together(batch);
       if (results === 'lost') return;
+      if (results === 'again') {
+        // Undone whole; the same writes (and any queued since) run again now, each on its own savepoint.
+        this.db.exec('ROLLBACK');
+        this.queue = batch.concat(this.queue);
+        this.isolate = true;
+        this.run(block);
+        return;
+      }
       this.db.exec('COMMIT');
     } catch (e) {
       try {
@@ -109,22 +117,19 @@ export class GroupCommit {
     batch.forEach((p, i) => (done[i]!.ok ? p.resolve(done[i]!.v) : p.reject(done[i]!.v)));
   }
 
-  /** Runs the batch on one savepoint: its results, or 'again' (undone) when a write threw. */
+  /** Runs the batch as it is: its results, or 'again' when a write threw (the transaction must then be undone). */
   private together(batch: Pending[]): Outcome[] | 'again' | 'lost' {
-    this.sp.batch.run();
     const results: Outcome[] = [];
     try {
       for (const p of batch) results.push({ ok: true, v: p.fn() });
     } catch (e) {
       if (this.lost(batch, e)) return 'lost';
-      this.sp.undoBatch.run();
       return 'again';
     }
-    this.sp.releaseBatch.run();
     return results;
   }
 
-  /** Runs each write of an undone batch on its own savepoint, so a failing one rolls back alone. */
+  /** Runs each write of a batch undone once on its own savepoint, so a failing one rolls back alone. */
   private oneByOne(batch: Pending[]): Outcome[] | 'lost' {
     const results: Outcome[] = [];
     for (const p of batch) {
@@ -142,7 +147,6 @@ export class GroupCommit {
       this.sp.releaseWrite.run();
       results.push({ ok: true, v });
     }
-    this.sp.releaseBatch.run();
     return results;
   }
 
