@@ -17,8 +17,12 @@ import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate
 
 const COLUMNS = VERIFICATION_COLUMNS.join(', ');
 const SELECT_BY_ID = `SELECT ${COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
-/** One check: count, compare and transition (see attemptInOneStatement). */
-const COUNT_COMPARE_TRANSITION = `UPDATE verifications SET ${checkSet('?', '?')} WHERE id = ? AND account_id = ? AND ${checkable('?')} RETURNING ${COLUMNS}`;
+/**
+ * One check: count, compare and transition (see attemptInOneStatement). No RETURNING clause: SQLite
+ * buffers RETURNING rows in a temporary B-tree it opens and frees on every run, which costs more than
+ * reading the row back by primary key inside the same transaction.
+ */
+const COUNT_COMPARE_TRANSITION = `UPDATE verifications SET ${checkSet('?', '?')} WHERE id = ? AND account_id = ? AND ${checkable('?')}`;
 const INSERT_VERIFICATION = `INSERT INTO verifications (${COLUMNS}) VALUES (${VERIFICATION_COLUMNS.map(() => '?').join(', ')})`;
 
 type Stmt = Database.Statement;
@@ -177,13 +181,12 @@ export class SqliteStore implements Store {
 
   // ---- verifications -----------------------------------------------------
 
-  /** Inserts a send and returns it as stored. */
+  /** Inserts a send and returns it as stored: every column but the id is what was inserted, so nothing is read back (see COUNT_COMPARE_TRANSITION). */
   private insertSend(verificationId: string, send: NewSend, now: number): SendRecord {
-    return toSend(
-      this.s(
-        'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at) VALUES (?, ?, NULL, ?, 0, ?, 0, ?, ?) RETURNING *',
-      ).get(verificationId, send.channel, send.status, now, now, now) as SendRow,
-    );
+    const { lastInsertRowid } = this.s(
+      'INSERT INTO sends (verification_id, channel, provider, status, attempts, next_attempt_at, lease_until, created_at, updated_at, error) VALUES (?, ?, NULL, ?, 0, ?, 0, ?, ?, NULL)',
+    ).run(verificationId, send.channel, send.status, now, now, now);
+    return { id: Number(lastInsertRowid), verificationId, channel: send.channel, provider: null, status: send.status, attempts: 0, createdAt: now, updatedAt: now, error: null };
   }
 
   private insertIdempotency(accountId: string, idem: IdempotencyInput | undefined, verificationId: string): void {
@@ -290,9 +293,11 @@ export class SqliteStore implements Store {
 
   /** Count, compare and transition in one UPDATE (`checkSet`) instead of an UPDATE, `decide` and another UPDATE. */
   private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
-    const values = this.raw(COUNT_COMPARE_TRANSITION).get(now, codeHash, codeHash, id, accountId, now) as unknown[] | undefined;
-    if (!values) return { counted: false, record: this.current(accountId, id) };
-    return countedCheck(toVerification(verificationRowOf(values)));
+    const counted = this.s(COUNT_COMPARE_TRANSITION).run(now, codeHash, codeHash, id, accountId, now).changes === 1;
+    // Read back in the same transaction: what the UPDATE left, as RETURNING would have answered.
+    const record = this.current(accountId, id);
+    if (!counted || !record) return { counted: false, record };
+    return countedCheck(record);
   }
 
   private finishStmt(): Stmt {
