@@ -148,6 +148,41 @@ describe('sqlite group commit', () => {
     db.close();
   });
 
+  it('when another connection takes the write lock between undoing a batch and running it again, the rerun waits for it and still isolates the failing write', async () => {
+    const db = new Database(join(dir, 'raw.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const rival = new Database(join(dir, 'raw.sqlite'));
+    // Right after the batch's ROLLBACK, the rival takes the lock and holds it for 30 ms.
+    const exec = db.exec.bind(db);
+    let grabbed = false;
+    db.exec = (sql: string) => {
+      const r = exec(sql);
+      if (sql === 'ROLLBACK' && !grabbed) {
+        grabbed = true;
+        rival.exec('BEGIN IMMEDIATE');
+        setTimeout(() => rival.exec('COMMIT'), 30);
+      }
+      return r;
+    };
+    const group = new GroupCommit(db);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?) RETURNING x');
+    const results = await Promise.allSettled([
+      group.write(() => insert.get(1)),
+      group.write(() => {
+        insert.run(10);
+        throw new Error('refused after writing');
+      }),
+      group.write(() => insert.get(2)),
+    ]);
+    expect(grabbed).toBe(true);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x)).toEqual([1, 2]);
+    expect(db.inTransaction).toBe(false);
+    rival.close();
+    db.close();
+  });
+
   it('counter hits that share a batch with a failing write are counted once, with the counts each caller would have seen', async () => {
     const a = record('+14155550108');
     const hit = (add: number) => ({ key: 'r:acc_group:+14155550108:s10', windowStart: T0, add, expiresAt: T0 + 600_000 });
