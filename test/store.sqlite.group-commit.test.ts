@@ -183,6 +183,42 @@ describe('sqlite group commit', () => {
     db.close();
   });
 
+  it('when the rerun of an undone batch cannot get the write lock in time, all of its writes fail with store_unavailable and none is stored; the next batch commits', async () => {
+    const db = new Database(join(dir, 'raw.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const rival = new Database(join(dir, 'raw.sqlite'));
+    // Right after the batch's ROLLBACK, the rival takes the lock and keeps it past the 100 ms timeout.
+    const exec = db.exec.bind(db);
+    let release: Promise<void> | undefined;
+    db.exec = (sql: string) => {
+      const r = exec(sql);
+      if (sql === 'ROLLBACK' && !release) {
+        rival.exec('BEGIN IMMEDIATE');
+        release = new Promise((resolve) => setTimeout(() => resolve(void rival.exec('COMMIT')), 300));
+      }
+      return r;
+    };
+    const group = new GroupCommit(db, Date.now, 100);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?) RETURNING x');
+    const results = await Promise.allSettled([
+      group.write(() => insert.get(1)),
+      group.write(() => {
+        insert.run(10);
+        throw new Error('refused after writing');
+      }),
+      group.write(() => insert.get(2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of results) expect(isOtpError((r as PromiseRejectedResult).reason) && (r as PromiseRejectedResult).reason.code).toBe('store_unavailable');
+    expect(db.inTransaction).toBe(false);
+    await release;
+    expect(await group.write(() => insert.get(3))).toEqual({ x: 3 });
+    expect((db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x)).toEqual([3]);
+    rival.close();
+    db.close();
+  });
+
   it('counter hits that share a batch with a failing write are counted once, with the counts each caller would have seen', async () => {
     const a = record('+14155550108');
     const hit = (add: number) => ({ key: 'r:acc_group:+14155550108:s10', windowStart: T0, add, expiresAt: T0 + 600_000 });

@@ -185,6 +185,8 @@ export class GroupCommit {
         return false;
       }
       this.waitingSince = 0;
+      // Whatever was to run write by write is refused with the rest; the next batch runs whole again.
+      this.isolate = false;
       const batch = this.queue;
       this.queue = [];
       const refusal = new OtpError('store_unavailable', 'The database is busy or closed; retry shortly.', { cause: e, retryAfter: 1 });

@@ -73,7 +73,8 @@ export class SqliteGuardStore implements GuardStore {
       .then(
         (per) => calls.forEach((c, i) => c.resolve(per[i]!)),
         (e: unknown) => {
-          // The batch failed before this write ran (no lock, database closed): its callers are still pending.
+          // The batch failed before this write first ran (no lock, database closed): its callers are still
+          // pending. (Refused after running once, in a batch undone for another write's failure: `calls` holds them.)
           if (!calls.length) [calls, this.pending] = [this.pending, []];
           for (const c of calls) c.reject(e);
         },

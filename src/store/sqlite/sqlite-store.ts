@@ -54,9 +54,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     this.db.pragma('foreign_keys = ON');
-    // Every write of a group commit runs in its own savepoint, so every page it touches is copied to
-    // the statement journal first. On disk (the default past 64 KiB) that is two pwrite syscalls per
-    // page, the largest single cost under load; in memory it is a memcpy. Nothing durable lives there.
+    // When a group commit reruns a batch write by write, each write has its own savepoint, so every
+    // page it touches is copied to the statement journal first. On disk (the default past 64 KiB) that
+    // is two pwrite syscalls per page; in memory it is a memcpy. Nothing durable lives there.
     this.db.pragma('temp_store = MEMORY');
     if (path !== ':memory:') {
       this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
