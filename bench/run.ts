@@ -10,6 +10,7 @@ import pg from 'pg';
 import { runLoad, type LoadResult, type WindowFigures } from './client.js';
 import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
+import { slowRounds } from './slow-spells.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -398,6 +399,13 @@ function print(
   for (const [k, q] of Object.entries(medians)) {
     const name = RATIO_NAMES[k] ?? ratioName(k);
     lines.push(runs.length > 1 ? `${name}: ${fmt(q, 3)} (median of ${runs.map((r) => fmt(r.ratios[k]!, 3)).join(', ')})` : `${name}: ${fmt(q, 3)}`);
+  }
+  const bare = runs.map((r) => r.bare.pairsPerSecond);
+  const slow = slowRounds(bare);
+  if (slow.length) {
+    lines.push(
+      `slow spell in round${slow.length > 1 ? 's' : ''} ${slow.map((i) => `#${i + 1}`).join(', ')}: the bare server made ${slow.map((i) => fmt(bare[i]!, 0)).join(', ')} pairs/s against ${fmt(Math.max(...bare), 0)} in its best round; ratios to bare from ${slow.length > 1 ? 'those rounds' : 'that round'} flatter otpd`,
+    );
   }
   for (const [i, run] of runs.entries()) {
     for (const [store, r] of Object.entries(run.otpd)) {
