@@ -148,75 +148,66 @@ describe('sqlite group commit', () => {
     db.close();
   });
 
-  it('when another connection takes the write lock between undoing a batch and running it again, the rerun waits for it and still isolates the failing write', async () => {
+  /**
+   * A raw WAL database with a table `t`, and a rival connection that takes the write lock right after
+   * the first ROLLBACK on it (a batch being undone) and holds it for `holdMs`.
+   */
+  function rivalAfterUndo(holdMs: number) {
     const db = new Database(join(dir, 'raw.sqlite'));
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
     const rival = new Database(join(dir, 'raw.sqlite'));
-    // Right after the batch's ROLLBACK, the rival takes the lock and holds it for 30 ms.
     const exec = db.exec.bind(db);
-    let grabbed = false;
+    let released: Promise<void> | undefined;
     db.exec = (sql: string) => {
       const r = exec(sql);
-      if (sql === 'ROLLBACK' && !grabbed) {
-        grabbed = true;
+      if (sql === 'ROLLBACK' && !released) {
         rival.exec('BEGIN IMMEDIATE');
-        setTimeout(() => rival.exec('COMMIT'), 30);
+        released = new Promise((resolve) => setTimeout(() => resolve(void rival.exec('COMMIT')), holdMs));
       }
       return r;
     };
-    const group = new GroupCommit(db);
     const insert = db.prepare('INSERT INTO t (x) VALUES (?) RETURNING x');
-    const results = await Promise.allSettled([
-      group.write(() => insert.get(1)),
-      group.write(() => {
-        insert.run(10);
-        throw new Error('refused after writing');
-      }),
-      group.write(() => insert.get(2)),
-    ]);
-    expect(grabbed).toBe(true);
+    const rows = () => (db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x);
+    /** Writes 1, a write that stores 10 and then throws (so the batch is undone), and 2. */
+    const batchWithFailingWrite = (group: GroupCommit) =>
+      Promise.allSettled([
+        group.write(() => insert.get(1)),
+        group.write(() => {
+          insert.run(10);
+          throw new Error('refused after writing');
+        }),
+        group.write(() => insert.get(2)),
+      ]);
+    const close = () => {
+      rival.close();
+      db.close();
+    };
+    return { db, insert, rows, batchWithFailingWrite, released: () => released, close };
+  }
+
+  it('when another connection takes the write lock between undoing a batch and running it again, the rerun waits for it and still isolates the failing write', async () => {
+    const t = rivalAfterUndo(30);
+    const results = await t.batchWithFailingWrite(new GroupCommit(t.db));
+    expect(t.released()).toBeDefined();
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x)).toEqual([1, 2]);
-    expect(db.inTransaction).toBe(false);
-    rival.close();
-    db.close();
+    expect(t.rows()).toEqual([1, 2]);
+    expect(t.db.inTransaction).toBe(false);
+    t.close();
   });
 
   it('when the rerun of an undone batch cannot get the write lock in time, all of its writes fail with store_unavailable and none is stored; the next batch commits', async () => {
-    const db = new Database(join(dir, 'raw.sqlite'));
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
-    const rival = new Database(join(dir, 'raw.sqlite'));
-    // Right after the batch's ROLLBACK, the rival takes the lock and keeps it past the 100 ms timeout.
-    const exec = db.exec.bind(db);
-    let release: Promise<void> | undefined;
-    db.exec = (sql: string) => {
-      const r = exec(sql);
-      if (sql === 'ROLLBACK' && !release) {
-        rival.exec('BEGIN IMMEDIATE');
-        release = new Promise((resolve) => setTimeout(() => resolve(void rival.exec('COMMIT')), 300));
-      }
-      return r;
-    };
-    const group = new GroupCommit(db, Date.now, 100);
-    const insert = db.prepare('INSERT INTO t (x) VALUES (?) RETURNING x');
-    const results = await Promise.allSettled([
-      group.write(() => insert.get(1)),
-      group.write(() => {
-        insert.run(10);
-        throw new Error('refused after writing');
-      }),
-      group.write(() => insert.get(2)),
-    ]);
+    // The rival keeps the lock past the group commit's 100 ms timeout.
+    const t = rivalAfterUndo(300);
+    const group = new GroupCommit(t.db, Date.now, 100);
+    const results = await t.batchWithFailingWrite(group);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     for (const r of results) expect(isOtpError((r as PromiseRejectedResult).reason) && (r as PromiseRejectedResult).reason.code).toBe('store_unavailable');
-    expect(db.inTransaction).toBe(false);
-    await release;
-    expect(await group.write(() => insert.get(3))).toEqual({ x: 3 });
-    expect((db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x)).toEqual([3]);
-    rival.close();
-    db.close();
+    expect(t.db.inTransaction).toBe(false);
+    await t.released();
+    expect(await group.write(() => t.insert.get(3))).toEqual({ x: 3 });
+    expect(t.rows()).toEqual([3]);
+    t.close();
   });
 
   it('counter hits that share a batch with a failing write are counted once, with the counts each caller would have seen', async () => {
