@@ -1,5 +1,6 @@
 // The load generator: N concurrent workers each running create -> check pairs over keep-alive connections.
 import { Pool } from 'undici';
+import type { SmsSink } from './sms-sink.js';
 
 export interface LoadResult {
   pairs: number;
@@ -12,6 +13,8 @@ export interface LoadResult {
   pairsPerSecond: number;
   create: { p50: number; p99: number };
   check: { p50: number; p99: number };
+  /** With a sink (live keys): from the create's answer to the code reaching the sink (0 when it came first). */
+  deliver?: { p50: number; p99: number };
   firstError?: string;
   /** Per window of `windowSeconds` (when asked for): pairs/s and p99s of the pairs that finished in it. */
   windows?: WindowFigures[];
@@ -23,6 +26,15 @@ export interface WindowFigures {
   pairsPerSecond: number;
   createP99: number;
   checkP99: number;
+}
+
+/** `p`'s value, or undefined once `ms` have passed. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((ok) => {
+    timer = setTimeout(() => ok(undefined), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 let counter = 0;
@@ -57,15 +69,28 @@ class Samples {
   }
 }
 
+/** How long a pair waits for its code at the sink before it counts as an error. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+
 /**
  * Drives `baseUrl` for `seconds` (after `warmupSeconds` not measured) with `concurrency` workers; with
- * `windowSeconds`, also reports each window of the measured time on its own.
+ * `windowSeconds`, also reports each window of the measured time on its own. With a `sink` the key is a
+ * live one: creates answer no code, and each check waits for the code otpd delivered to the sink.
  */
-export async function runLoad(baseUrl: string, apiKey: string, concurrency: number, seconds: number, warmupSeconds: number, windowSeconds = 0): Promise<LoadResult> {
+export async function runLoad(
+  baseUrl: string,
+  apiKey: string,
+  concurrency: number,
+  seconds: number,
+  warmupSeconds: number,
+  windowSeconds = 0,
+  sink?: Pick<SmsSink, 'codeFor' | 'forget'>,
+): Promise<LoadResult> {
   const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const createLat = new Samples();
   const checkLat = new Samples();
+  const deliverLat = new Samples();
   let pairs = 0;
   let allPairs = 0;
   let errors = 0;
@@ -86,14 +111,25 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
     while (performance.now() < end) {
       measuring = performance.now() >= measureFrom;
       const t0 = performance.now();
-      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to: nextNumber(), channel: 'sms' }) });
+      const to = nextNumber();
+      // Asked before the create: the message can reach the sink before the create's answer reaches us.
+      const delivered = sink?.codeFor(to);
+      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms' }) });
       const created = (await c.body.json()) as { id?: string; code?: string };
       const t1 = performance.now();
-      if (c.statusCode !== 201 || !created.id || !created.code) {
+      if (c.statusCode !== 201 || !created.id || (!sink && !created.code)) {
+        sink?.forget(to);
         fail(`create -> ${c.statusCode} ${JSON.stringify(created).slice(0, 200)}`);
         continue;
       }
-      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code: created.code }) });
+      const code = delivered ? await withTimeout(delivered, DELIVERY_TIMEOUT_MS) : created.code;
+      const t1d = performance.now();
+      if (code === undefined) {
+        sink?.forget(to);
+        fail(`no message for ${to} at the sink within ${DELIVERY_TIMEOUT_MS / 1000} s of its create`);
+        continue;
+      }
+      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code }) });
       const checked = (await k.body.json()) as { valid?: boolean };
       const t2 = performance.now();
       if (k.statusCode !== 200 || checked.valid !== true) {
@@ -104,13 +140,14 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
       if (t0 >= measureFrom && t2 <= end) {
         pairs++;
         createLat.push(t1 - t0);
-        checkLat.push(t2 - t1);
+        if (sink) deliverLat.push(t1d - t1);
+        checkLat.push(t2 - t1d);
         if (windowMs > 0) {
           const i = Math.floor((t2 - measureFrom) / windowMs);
           const w = (windows[i] ??= { pairs: 0, create: new Samples(1 << 12), check: new Samples(1 << 12) });
           w.pairs++;
           w.create.push(t1 - t0);
-          w.check.push(t2 - t1);
+          w.check.push(t2 - t1d);
         }
       }
     }
@@ -119,6 +156,7 @@ export async function runLoad(baseUrl: string, apiKey: string, concurrency: numb
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
   const result: LoadResult = { pairs, allPairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
+  if (sink) result.deliver = deliverLat.summary();
   if (windowMs > 0) {
     // Whole windows only: a last partial window would read as a drop in throughput.
     const whole = Math.floor(seconds / windowSeconds);

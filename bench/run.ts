@@ -11,6 +11,7 @@ import { runLoad, type LoadResult, type WindowFigures } from './client.js';
 import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
+import { startSmsSink, type SmsSink } from './sms-sink.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -30,6 +31,10 @@ const USAGE = `npm run bench -- [options]
   --rounds N           bare and each store interleaved N times; median ratios (1)
   --windows S          also print otpd's pairs/s and p99s for each S seconds of the run (0: off)
   --yardstick          also run a plain Fastify app doing one SQLite insert and one update per request
+  --live               a live key instead of a sandbox one: otpd delivers every code over its twilio SMS
+                       provider to a stand-in for Twilio on 127.0.0.1, and the client checks the code that arrived
+  --provider-ms MS     with --live: the stand-in answers each message after MS ms, like a real provider (0)
+  --provider-slow MS   with --live: and one message in 100 after MS ms, a provider's slow tail (0: none)
   --against DIR        also run the otpd built in DIR (another checkout, after npm run build) on each
                        store, alternating with this one; prints this ÷ that per store
   --log-level LEVEL    otpd's log level; its log goes to a file (info)
@@ -48,6 +53,11 @@ function parse() {
         help: { type: 'boolean', short: 'h', default: false },
         /** Also measure the issue's yardstick: a plain Fastify app, one SQLite insert and one update per request. */
         yardstick: { type: 'boolean', default: false },
+        /** Live key: every code goes through the outbox, the delivery worker and an HTTP SMS provider (a local sink). */
+        live: { type: 'boolean', default: false },
+        /** With --live: the sink's answer time for every message, and for one in 100. */
+        'provider-ms': { type: 'string', default: '0' },
+        'provider-slow': { type: 'string', default: '0' },
         /** Another otpd checkout (built) to run beside this one on each store, to tell a change from the machine's noise. */
         against: { type: 'string' },
         duration: { type: 'string', default: '10' },
@@ -104,12 +114,17 @@ if (AGAINST_CLI !== undefined) {
     fail(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
   }
 }
+const providerMs = Number(args['provider-ms']);
+const providerSlowMs = Number(args['provider-slow']);
+for (const [name, v] of [['--provider-ms', providerMs], ['--provider-slow', providerSlowMs]] as const) {
+  if (!Number.isInteger(v) || v < 0 || v > 60_000) fail(`${name} ${String(v)}: whole milliseconds, 0 to 60000`);
+}
 const windowSeconds = Number(args.windows);
 if (!Number.isInteger(windowSeconds) || windowSeconds < 0) fail(`--windows ${args.windows}: whole seconds, or 0 for none`);
 
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
 type Contents = Awaited<ReturnType<typeof dbContents>>;
-type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult };
+type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult; delivered?: number };
 
 /** One round: the bare ceiling, the yardstick when asked for, each store, and their ratios. */
 interface Run {
@@ -156,10 +171,10 @@ function cpuMicros(pid: number | undefined): number | null {
 }
 
 /** Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine) and its RSS. */
-async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0): Promise<Measured> {
+async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0, sink?: SmsSink): Promise<Measured> {
   const before = cpuMicros(pid);
   const rss = sampleRss(pid, warmup * 1000);
-  const r: Measured = await runLoad(url, key, concurrency, duration, warmup, windows);
+  const r: Measured = await runLoad(url, key, concurrency, duration, warmup, windows, sink);
   r.rss = rss.stop();
   const after = cpuMicros(pid);
   if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
@@ -214,8 +229,10 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     throw e;
   }
   const port = await freePort();
+  const sink = args.live ? await startSmsSink({ ms: providerMs, slowMs: providerSlowMs, slowEvery: providerSlowMs > 0 ? 100 : 0 }) : undefined;
   const env = {
     ...process.env,
+    ...(sink ? liveEnv(sink.url) : {}),
     NODE_ENV: 'production',
     OTPD_PORT: String(port),
     OTPD_DATABASE_URL: db.url,
@@ -232,16 +249,28 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   const otpd = spawn(process.execPath, [...profile, cli, 'serve'], { env, stdio: ['ignore', log, log] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
-    const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' });
-    const sandboxKey = out.trim().split('\n').pop()!;
+    const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', ...(sink ? [] : ['--sandbox'])], { env, encoding: 'utf8' });
+    const key = out.trim().split('\n').pop()!;
     const dbBytesStart = await dbBytes(db.target);
     const contentsStart = await dbContents(db.target);
-    const r = await measured(`http://127.0.0.1:${port}`, sandboxKey, otpd.pid, concurrency, duration, warmup, windowSeconds);
-    return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded };
+    const r = await measured(`http://127.0.0.1:${port}`, key, otpd.pid, concurrency, duration, warmup, windowSeconds, sink);
+    return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded, delivered: sink?.received() };
   } finally {
     await stop(otpd);
+    await sink?.close();
     await db.drop();
   }
+}
+
+/** otpd's settings for live runs: the twilio SMS provider, pointed at the bench's sink. */
+function liveEnv(sinkUrl: string): Record<string, string> {
+  return {
+    OTPD_SMS_PROVIDERS: 'twilio',
+    OTPD_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000bench',
+    OTPD_TWILIO_AUTH_TOKEN: 'bench-sink-token',
+    OTPD_TWILIO_FROM: '+15005550006',
+    OTPD_TWILIO_BASE_URL: sinkUrl,
+  };
 }
 
 /** The yardstick app on a fresh SQLite file, driven like otpd (no key: it has no authentication). */
@@ -334,7 +363,7 @@ async function main(): Promise<void> {
     }
 
     const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version };
-    const settings = { concurrency, duration, warmup, stores: stores.join(','), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds, windows: windowSeconds, ...(args.against ? { against: resolve(args.against) } : {}) };
+    const settings = { concurrency, duration, warmup, stores: stores.join(','), live: args.live, ...(args.live ? { providerMs, providerSlowMs } : {}), logLevel: args['log-level'], preload: preloadRows, preloadDays, retentionDays, rounds, windows: windowSeconds, ...(args.against ? { against: resolve(args.against) } : {}) };
     const medians = Object.fromEntries(Object.keys(runs[0]!.ratios).map((k) => [k, median(runs.map((r) => r.ratios[k]!))]));
     const notes = stores.includes('postgres') ? await postgresNotes() : [];
     print(machine, settings, runs, medians, notes);
@@ -427,6 +456,9 @@ function print(
         lines.push(`  pairs/s     ${list((w) => w.pairsPerSecond, 0)}`);
         lines.push(`  create p99  ${list((w) => w.createP99, 1)}`);
         lines.push(`  check p99   ${list((w) => w.checkP99, 1)}`);
+      }
+      for (const [name, x] of [[`otpd (${store})`, r], [`against (${store})`, run.against?.[store]]] as const) {
+        if (x?.deliver) lines.push(`delivery ${name}${tag(i)}: ${(x.delivered ?? 0).toLocaleString('en')} SMS at the sink; create answered → code at the sink p50 ${fmt(x.deliver.p50, 2)} ms, p99 ${fmt(x.deliver.p99, 2)} ms`);
       }
       if (r.firstError) lines.push(`first otpd (${store})${tag(i)} error: ${r.firstError}`);
     }
