@@ -11,12 +11,13 @@ import { DeliveryError } from '../channels/types.js';
 import type { DeliveryJob, Store } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { Circuit, type CircuitState } from './circuit.js';
-import { PollLoop } from './poll-loop.js';
+import { WorkPool } from './work-pool.js';
 import { renderMessage } from './render.js';
 
 export interface WorkerOptions {
   /** How long a claimed send is ours before another worker may take it over. */
   leaseMs: number;
+  /** The most sends being delivered at once; a claim takes at most the free slots. */
   batchSize: number;
   pollMs: number;
   events?: DeliveryEvents;
@@ -41,7 +42,7 @@ export interface DeliveryEvents {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
 
 /** Delivers the outbox: `wake()` when a send is queued, `drain()` to deliver every due send now. */
-export class DeliveryWorker extends PollLoop {
+export class DeliveryWorker extends WorkPool<DeliveryJob> {
   private readonly circuits = new Map<string, Circuit>();
 
   constructor(
@@ -52,16 +53,14 @@ export class DeliveryWorker extends PollLoop {
     private readonly log: Logger,
     private readonly opts: WorkerOptions = DEFAULT_WORKER_OPTIONS,
   ) {
-    super('delivery worker', opts.pollMs, log);
+    super('delivery worker', opts.pollMs, log, opts.batchSize);
   }
 
-  protected async step(): Promise<boolean> {
-    const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
-    await Promise.all(jobs.map((j) => this.deliver(j)));
-    return jobs.length === this.opts.batchSize;
+  protected claim(limit: number): Promise<DeliveryJob[]> {
+    return this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, limit);
   }
 
-  private async deliver({ send, verification: v }: DeliveryJob): Promise<void> {
+  protected async handle({ send, verification: v }: DeliveryJob): Promise<void> {
     const now = this.clock.now();
     const logCtx = { verification_id: v.id, send_id: send.id, channel: send.channel };
     if (effectiveStatus(v, now) !== 'pending' || !v.codeSealed) {

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
-import { PollLoop } from '../delivery/poll-loop.js';
+import { WorkPool } from '../delivery/work-pool.js';
 import type { Store } from '../store/types.js';
 import type { WebhookJob } from '../store/webhook-types.js';
 import { nextRetryAt } from './schedule.js';
@@ -13,13 +13,14 @@ export interface DispatcherOptions {
   timeoutMs: number;
   pollMs: number;
   leaseMs: number;
+  /** The most webhooks being sent at once; a claim takes at most the free slots. */
   batchSize: number;
   /** Outcome of each attempt, for metrics. */
   onAttempt?: (type: string, result: 'delivered' | 'retry' | 'failed') => void;
 }
 
 /** Delivers queued event webhooks: `wake()` when one is queued, `drain()` to send every due one now (tests). */
-export class WebhookDispatcher extends PollLoop {
+export class WebhookDispatcher extends WorkPool<WebhookJob> {
   constructor(
     private readonly store: Store,
     private readonly secrets: Secrets,
@@ -27,16 +28,14 @@ export class WebhookDispatcher extends PollLoop {
     private readonly log: Logger,
     private readonly opts: DispatcherOptions,
   ) {
-    super('webhook dispatcher', opts.pollMs, log);
+    super('webhook dispatcher', opts.pollMs, log, opts.batchSize);
   }
 
-  protected async step(): Promise<boolean> {
-    const jobs = await this.store.webhooks.claim(this.clock.now(), this.opts.leaseMs, this.opts.batchSize);
-    await Promise.all(jobs.map((j) => this.send(j)));
-    return jobs.length === this.opts.batchSize;
+  protected claim(limit: number): Promise<WebhookJob[]> {
+    return this.store.webhooks.claim(this.clock.now(), this.opts.leaseMs, limit);
   }
 
-  private async send({ delivery: d, subscription: s }: WebhookJob): Promise<void> {
+  protected async handle({ delivery: d, subscription: s }: WebhookJob): Promise<void> {
     const at = new Date(this.clock.now());
     let error: string;
     try {

@@ -1,0 +1,126 @@
+// A drain loop for an outbox that keeps up to `capacity` jobs in flight: a slot freed is refilled at once, so one slow job never holds up the rest.
+import type { Logger } from 'pino';
+
+/**
+ * While jobs are in flight, a claim waits until this long after the previous one. Under load every
+ * queued job wakes the pool; gathering the wakes of a few milliseconds into one claim keeps claims
+ * (a write transaction each) from running once per job, and costs a delivery at most this much.
+ */
+export const CLAIM_GATHER_MS = 10;
+
+/**
+ * Claims due jobs into free slots and handles each on its own. It never waits for a batch to finish
+ * before claiming more: a provider or receiver that answers slowly (up to its timeout) holds its own
+ * slot and nothing else. The store's claim (a lease) keeps two nodes from taking the same job.
+ */
+export abstract class WorkPool<J> {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  /** A claim came back full, or work was queued while every slot was busy: refill as slots free up. */
+  private backlog = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** When the last claim started (performance.now()): scheduling only, never a business time. */
+  private lastClaimAt = -Infinity;
+
+  constructor(
+    private readonly poolName: string,
+    private readonly pollMs: number,
+    private readonly poolLog: Logger,
+    private readonly capacity: number,
+  ) {}
+
+  /** Claims up to `limit` due jobs (leasing them). */
+  protected abstract claim(limit: number): Promise<J[]>;
+  /** Handles one claimed job to its outcome; a throw is logged and the job's lease runs out. */
+  protected abstract handle(job: J): Promise<void>;
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Work was queued: claim it now rather than at the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) this.again = true;
+    else if (this.inFlight.size === 0) this.schedule(0);
+    else this.schedule(Math.max(0, this.lastClaimAt + CLAIM_GATHER_MS - performance.now()));
+  }
+
+  /** Jobs being handled right now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stops claiming and waits for the jobs in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pumping;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Handles every due job now and waits until none is left in flight (tests, and callers that need it done). */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.pump();
+      if (this.inFlight.size === 0) return;
+      await Promise.race(this.inFlight);
+    }
+  }
+
+  /** Fills the free slots with due jobs, claiming again while claims come back full; never waits for a job. */
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.again = false;
+          const room = this.capacity - this.inFlight.size;
+          if (room <= 0) {
+            this.backlog = true;
+            break;
+          }
+          this.lastClaimAt = performance.now();
+          const jobs = await this.claim(room);
+          for (const j of jobs) this.track(j);
+          this.backlog = jobs.length === room;
+          if (this.backlog) this.again = true;
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        this.poolLog.error({ err: e }, `${this.poolName}: claim failed`);
+      } finally {
+        this.pumping = null;
+        this.schedule(this.pollMs);
+      }
+    })();
+    return this.pumping;
+  }
+
+  private track(job: J): void {
+    const p: Promise<void> = this.handle(job)
+      .catch((e: unknown) => this.poolLog.error({ err: e }, `${this.poolName}: job failed`))
+      .finally(() => {
+        this.inFlight.delete(p);
+        // A freed slot takes the next due job at once when some were left waiting.
+        if (this.backlog) this.wake();
+      });
+    this.inFlight.add(p);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pump();
+    }, ms);
+    this.timer.unref();
+  }
+}
