@@ -16,6 +16,8 @@ export const CLAIM_GATHER_MS = 10;
 export abstract class WorkPool<J> {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
+  /** stop() was called: no claim starts after it. */
+  private closed = false;
   private pumping: Promise<void> | null = null;
   private again = false;
   /** A claim came back full, or work was queued while every slot was busy: refill as slots free up. */
@@ -57,6 +59,7 @@ export abstract class WorkPool<J> {
   /** Stops claiming and waits for the jobs in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.pumping;
@@ -66,41 +69,56 @@ export abstract class WorkPool<J> {
   /** Handles every due job now and waits until none is left in flight (tests, and callers that need it done). */
   async drain(): Promise<void> {
     for (;;) {
+      if (this.closed) return;
+      // A claim under way may have missed jobs committed after it looked: wait for it, then claim afresh.
+      while (this.pumping) await this.pumping;
       await this.pump();
       if (this.inFlight.size === 0) return;
       await Promise.race(this.inFlight);
     }
   }
 
-  /** Fills the free slots with due jobs, claiming again while claims come back full; never waits for a job. */
+  /**
+   * Fills the free slots with due jobs, claiming again at once while claims come back full; never waits
+   * for a job. A wake that came in during the claim is served after the gather delay.
+   */
   private pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
       return this.pumping;
     }
-    this.pumping = (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.capacity - this.inFlight.size;
-          if (room <= 0) {
-            this.backlog = true;
-            break;
-          }
-          this.lastClaimAt = performance.now();
-          const jobs = await this.claim(room);
-          for (const j of jobs) this.track(j);
-          this.backlog = jobs.length === room;
-          if (this.backlog) this.again = true;
-        } while (this.again && !this.stopped);
-      } catch (e) {
-        this.poolLog.error({ err: e }, `${this.poolName}: claim failed`);
-      } finally {
+    // `pumping` is cleared in a callback, which runs after the assignment below even when the loop ends
+    // without awaiting anything (every slot busy); clearing it inside the loop's own `finally` would
+    // run first, leave a settled promise in `pumping`, and stop the pool for good.
+    this.pumping = this.fill()
+      .catch((e: unknown) => this.poolLog.error({ err: e }, `${this.poolName}: claim failed`))
+      .finally(() => {
         this.pumping = null;
         this.schedule(this.pollMs);
-      }
-    })();
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
     return this.pumping;
+  }
+
+  private async fill(): Promise<void> {
+    this.again = false;
+    for (;;) {
+      if (this.closed) return;
+      const room = this.capacity - this.inFlight.size;
+      if (room <= 0) {
+        // A slot that frees up takes the next job (see track).
+        this.backlog = true;
+        return;
+      }
+      this.lastClaimAt = performance.now();
+      const jobs = await this.claim(room);
+      for (const j of jobs) this.track(j);
+      this.backlog = jobs.length === room;
+      if (!this.backlog) return;
+    }
   }
 
   private track(job: J): void {
