@@ -3,7 +3,7 @@ import { builtinTemplate, renderTemplate } from '../core/templates.js';
 import type { Account, VerificationRecord } from '../core/types.js';
 import type { Store } from '../store/types.js';
 
-export async function renderMessage(store: Store, account: Account, v: VerificationRecord, code: string): Promise<string> {
+export async function renderMessage(store: Pick<Store, 'getTemplate' | 'findTemplate'>, account: Account, v: VerificationRecord, code: string): Promise<string> {
   const lang = v.locale.split(/[-_]/)[0] ?? v.locale;
   // A per-verification message wins; then an explicit template, the account's override, the built-in one.
   const custom = v.message

@@ -11,8 +11,15 @@ import { DeliveryError } from '../channels/types.js';
 import type { DeliveryJob, Store } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { Circuit, type CircuitState } from './circuit.js';
+import { ClaimReads } from './claim-reads.js';
 import { WorkPool } from './work-pool.js';
 import { renderMessage } from './render.js';
+
+/** A claimed send, with the reads it shares with the sends claimed beside it. */
+interface ClaimedSend {
+  job: DeliveryJob;
+  reads: ClaimReads;
+}
 
 export interface WorkerOptions {
   /** How long a claimed send is ours before another worker may take it over. */
@@ -42,7 +49,7 @@ export interface DeliveryEvents {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, batchSize: 50, pollMs: 1_000 };
 
 /** Delivers the outbox: `wake()` when a send is queued, `drain()` to deliver every due send now. */
-export class DeliveryWorker extends WorkPool<DeliveryJob> {
+export class DeliveryWorker extends WorkPool<ClaimedSend> {
   private readonly circuits = new Map<string, Circuit>();
 
   constructor(
@@ -56,24 +63,26 @@ export class DeliveryWorker extends WorkPool<DeliveryJob> {
     super('delivery worker', opts.pollMs, log, opts.batchSize);
   }
 
-  protected claim(limit: number): Promise<DeliveryJob[]> {
-    return this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, limit);
+  protected async claim(limit: number): Promise<ClaimedSend[]> {
+    const jobs = await this.store.claimDeliveries(this.clock.now(), this.opts.leaseMs, limit);
+    const reads = new ClaimReads(this.store);
+    return jobs.map((job) => ({ job, reads }));
   }
 
-  protected async handle({ send, verification: v }: DeliveryJob): Promise<void> {
+  protected async handle({ job: { send, verification: v }, reads }: ClaimedSend): Promise<void> {
     const now = this.clock.now();
     const logCtx = { verification_id: v.id, send_id: send.id, channel: send.channel };
     if (effectiveStatus(v, now) !== 'pending' || !v.codeSealed) {
       await this.store.updateSend(send.id, 'failed', now, { error: `verification is ${effectiveStatus(v, now)}; not delivered` });
       return this.outcome(send.channel, 'failed');
     }
-    const account = await this.store.getAccount(v.accountId);
+    const account = await reads.account(v.accountId);
     if (!account) {
       await this.store.updateSend(send.id, 'failed', now, { error: 'account no longer exists' });
       return this.outcome(send.channel, 'failed');
     }
     const code = this.secrets.open(v.codeSealed);
-    const body = await renderMessage(this.store, account, v, code);
+    const body = await renderMessage(reads, account, v, code);
     // A per-verification app name (Twilio's CustomFriendlyName) reaches every channel's wording.
     const named = v.appName ? { ...account, appName: v.appName } : account;
     const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account: named, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
