@@ -15,6 +15,8 @@ export const CLAIM_GATHER_MS = 10;
  */
 export abstract class WorkPool<J> {
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (performance.now()). */
+  private timerDue = 0;
   private stopped = true;
   /** stop() was called: no claim starts after it. */
   private closed = false;
@@ -47,8 +49,8 @@ export abstract class WorkPool<J> {
   wake(): void {
     if (this.stopped) return;
     if (this.pumping) this.again = true;
-    else if (this.inFlight.size === 0) this.schedule(0);
-    else this.schedule(Math.max(0, this.lastClaimAt + CLAIM_GATHER_MS - performance.now()));
+    else if (this.inFlight.size === 0) this.schedule(0, true);
+    else this.schedule(Math.max(0, this.lastClaimAt + CLAIM_GATHER_MS - performance.now()), true);
   }
 
   /** Jobs being handled right now. */
@@ -132,9 +134,18 @@ export abstract class WorkPool<J> {
     this.inFlight.add(p);
   }
 
-  private schedule(ms: number): void {
+  /**
+   * Pumps in `ms`. A timer already set to fire as soon is kept: under load every queued job calls
+   * wake(), and setting a timer anew for each would cost more than the claims it gathers.
+   */
+  private schedule(ms: number, keepSooner = false): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    const due = performance.now() + ms;
+    if (this.timer) {
+      if (keepSooner && this.timerDue <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.pump();
