@@ -207,6 +207,32 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
     });
 
+    it('records many delivery outcomes made at once, each on its own send (one batch on PostgreSQL)', async () => {
+      for (let i = 0; i < 5; i++) {
+        await store.insertVerification(record({ id: newId('ver', T0 + 20 + i), to: `+1415555030${i}` }), { channel: 'sms', status: 'queued' }, T0);
+      }
+      const jobs = await store.claimDeliveries(T0, 1000, 10);
+      expect(jobs).toHaveLength(5);
+      const outcome = (i: number) =>
+        i % 2 === 0 ? { status: 'sent' as const, opts: { provider: `p${i}`, error: i === 4 ? 'twilio: HTTP 500; o’brien “quoted” \\ back' : null } } : { status: 'queued' as const, opts: { error: `timeout ${i}`, retryAt: T0 + 9000 + i } };
+      // Same turn: PostgreSQL answers them with one statement.
+      await Promise.all(jobs.map((j, i) => store.updateSend(j.send.id, outcome(i).status, T0 + 100 + i, outcome(i).opts)));
+      for (const [i, j] of jobs.entries()) {
+        const [send] = await store.listSends(j.verification.id);
+        const o = outcome(i);
+        expect(send).toMatchObject({ status: o.status, error: o.opts.error ?? null });
+        if (o.status === 'sent') expect(send!.provider).toBe(`p${i}`);
+        else expect(send!.provider).toBeNull();
+      }
+      // The retried ones are due again at their own times, and not before.
+      expect(await store.claimDeliveries(T0 + 9000, 1000, 10)).toHaveLength(0);
+      expect((await store.claimDeliveries(T0 + 9003, 1000, 10)).map((j) => j.send.id).sort()).toEqual([jobs[1]!.send.id, jobs[3]!.send.id].sort());
+      // One send updated twice in a turn: the updates land in call order.
+      const twice = jobs[1]!;
+      await Promise.all([store.updateSend(twice.send.id, 'queued', T0 + 9100, { error: 'first' }), store.updateSend(twice.send.id, 'sent', T0 + 9101, { provider: 'last' })]);
+      expect((await store.listSends(twice.verification.id))[0]).toMatchObject({ status: 'sent', provider: 'last', error: null });
+    });
+
     it('purges verifications that expired before the cutoff, with their sends, in bounded batches', async () => {
       const doomed: string[] = [];
       for (let i = 0; i < 3; i++) {

@@ -66,6 +66,16 @@ export interface PostgresOptions {
  */
 const PLAN_LIFETIME_SECONDS = 60;
 
+/** One delivery outcome for updateSends. */
+interface SendUpdate {
+  id: number;
+  status: SendStatus;
+  provider: string | null;
+  error: string | null;
+  next: number;
+  now: number;
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly dialects: PostgresDialectStore;
@@ -91,6 +101,12 @@ export class PostgresStore implements Store {
   private readonly attempts = new TurnBatch<PendingAttempt, AttemptResult | null>(
     (batch) => this.attemptMany(batch),
     (a) => this.attemptInOneStatement(a.accountId, a.id, a.now, a.candidate),
+  );
+
+  /** Outcomes of deliveries, batched per event-loop turn (see updateSends). */
+  private readonly sendUpdates = new TurnBatch<SendUpdate, null>(
+    (batch) => this.updateSends(batch),
+    async (u) => (await this.updateSends([u]))[0]!,
   );
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -545,9 +561,26 @@ export class PostgresStore implements Store {
   }
 
   async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
-    await this.q('UPDATE sends SET status = $1, provider = coalesce($2, provider), error = $3, next_attempt_at = $4, lease_until = 0, updated_at = $5 WHERE id = $6', [
-      status, opts.provider ?? null, opts.error ?? null, opts.retryAt ?? now, now, id,
-    ]);
+    await this.sendUpdates.add({ id, status, provider: opts.provider ?? null, error: opts.error ?? null, next: opts.retryAt ?? now, now });
+  }
+
+  /**
+   * The turn's delivery outcomes in one statement and one commit: the worker finishes many sends at
+   * once, and each was a round trip and a synchronous commit of its own. A send appears once per turn
+   * (its delivery awaits each update); should one appear twice, the updates run one after another.
+   */
+  private async updateSends(ups: SendUpdate[]): Promise<null[]> {
+    if (new Set(ups.map((u) => u.id)).size < ups.length) {
+      for (const u of ups) await this.updateSends([u]);
+      return ups.map(() => null);
+    }
+    await this.q(
+      `UPDATE sends s SET status = u.status, provider = coalesce(u.provider, s.provider), error = u.error, next_attempt_at = u.next, lease_until = 0, updated_at = u.now
+       FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, provider text, error text, next bigint, now bigint)
+       WHERE s.id = u.id`,
+      [JSON.stringify(ups)],
+    );
+    return ups.map(() => null);
   }
 
   async recordReceipt(sendId: number, status: 'delivered' | 'undeliverable' | 'failed', now: number, error: string | null): Promise<ReceiptResult | null> {
