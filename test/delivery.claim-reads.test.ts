@@ -44,6 +44,26 @@ describe('claim reads', () => {
     expect(await reads.account('acc_missing')).toBeNull();
   });
 
+  it('forgets a read that failed, so a send that asks after it reads again', async () => {
+    let failNext = true;
+    const flaky = new Proxy(s.otpd.store, {
+      get(target, name, receiver) {
+        const v = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'getAccount' || typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (failNext) {
+            failNext = false;
+            return Promise.reject(new Error('connection reset'));
+          }
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const reads = new ClaimReads(flaky);
+    await expect(reads.account(accountId)).rejects.toThrow('connection reset');
+    expect((await reads.account(accountId))?.id).toBe(accountId);
+  });
+
   it('a later claim sees a change made after an earlier claim read', async () => {
     const first = new ClaimReads(counted);
     expect((await first.findTemplate(accountId, 'sms', 'fr'))).toBeNull();

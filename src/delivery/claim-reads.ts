@@ -27,8 +27,15 @@ export class ClaimReads implements Pick<Store, 'getTemplate' | 'findTemplate'> {
   }
 }
 
+/** The claim's one read of `key`. A read that failed is forgotten, so a send that asks later reads again. */
 function once<T>(memo: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
   let p = memo.get(key);
-  if (!p) memo.set(key, (p = read()));
+  if (!p) {
+    const fresh = read();
+    memo.set(key, (p = fresh));
+    fresh.catch(() => {
+      if (memo.get(key) === fresh) memo.delete(key);
+    });
+  }
   return p;
 }
