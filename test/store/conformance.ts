@@ -231,6 +231,18 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       const twice = jobs[1]!;
       await Promise.all([store.updateSend(twice.send.id, 'queued', T0 + 9100, { error: 'first' }), store.updateSend(twice.send.id, 'sent', T0 + 9101, { provider: 'last' })]);
       expect((await store.listSends(twice.verification.id))[0]).toMatchObject({ status: 'sent', provider: 'last', error: null });
+      // A later update that names no provider keeps the one named before it.
+      await Promise.all([store.updateSend(twice.send.id, 'sent', T0 + 9200, { provider: 'early' }), store.updateSend(twice.send.id, 'queued', T0 + 9201, { error: 'again', retryAt: T0 + 9999 })]);
+      expect((await store.listSends(twice.verification.id))[0]).toMatchObject({ status: 'queued', provider: 'early', error: 'again' });
+      // A provider's text cut mid-character, or carrying a NUL, is still recorded, alone or in a batch.
+      const cut = 'twilio: refused \ud83d';
+      await Promise.all([store.updateSend(jobs[0]!.send.id, 'sent', T0 + 9300, { provider: 'x', error: cut }), store.updateSend(jobs[2]!.send.id, 'sent', T0 + 9300, { provider: 'y', error: 'nul\u0000here' })]);
+      await store.updateSend(jobs[4]!.send.id, 'sent', T0 + 9301, { provider: 'z', error: cut });
+      for (const [j, p] of [[jobs[0]!, 'x'], [jobs[2]!, 'y'], [jobs[4]!, 'z']] as const) {
+        const [send] = await store.listSends(j.verification.id);
+        expect(send).toMatchObject({ status: 'sent', provider: p });
+        expect(send!.error).toMatch(/^(twilio: refused |nul)/);
+      }
     });
 
     it('purges verifications that expired before the cutoff, with their sends, in bounded batches', async () => {

@@ -66,6 +66,16 @@ export interface PostgresOptions {
  */
 const PLAN_LIFETIME_SECONDS = 60;
 
+/**
+ * A provider's error text as PostgreSQL can store it: lone UTF-16 surrogates (a text cut mid-character)
+ * become U+FFFD, as node-pg's encoding of a text parameter makes them, which PostgreSQL's JSON parser
+ * would refuse instead; NUL, which no PostgreSQL text can hold, is dropped. A refused update would leave
+ * the send leased, to be delivered again when the lease runs out.
+ */
+function storableText(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD').replace(/\u0000/g, '');
+}
+
 /** One delivery outcome for updateSends. */
 interface SendUpdate {
   id: number;
@@ -103,10 +113,15 @@ export class PostgresStore implements Store {
     (a) => this.attemptInOneStatement(a.accountId, a.id, a.now, a.candidate),
   );
 
-  /** Outcomes of deliveries, batched per event-loop turn (see updateSends). */
+  /** Outcomes of deliveries, batched per event-loop turn (see updateSends); alone, the plain statement. */
   private readonly sendUpdates = new TurnBatch<SendUpdate, null>(
     (batch) => this.updateSends(batch),
-    async (u) => (await this.updateSends([u]))[0]!,
+    async (u) => {
+      await this.q('UPDATE sends SET status = $1, provider = coalesce($2, provider), error = $3, next_attempt_at = $4, lease_until = 0, updated_at = $5 WHERE id = $6', [
+        u.status, u.provider, u.error, u.next, u.now, u.id,
+      ]);
+      return null;
+    },
   );
 
   constructor(url: string, o: PostgresOptions = {}) {
@@ -561,24 +576,27 @@ export class PostgresStore implements Store {
   }
 
   async updateSend(id: number, status: SendStatus, now: number, opts: { provider?: string | null; error?: string | null; retryAt?: number }): Promise<void> {
-    await this.sendUpdates.add({ id, status, provider: opts.provider ?? null, error: opts.error ?? null, next: opts.retryAt ?? now, now });
+    const error = opts.error == null ? null : storableText(opts.error);
+    await this.sendUpdates.add({ id, status, provider: opts.provider ?? null, error, next: opts.retryAt ?? now, now });
   }
 
   /**
    * The turn's delivery outcomes in one statement and one commit: the worker finishes many sends at
-   * once, and each was a round trip and a synchronous commit of its own. A send appears once per turn
-   * (its delivery awaits each update); should one appear twice, the updates run one after another.
+   * once, and each was a round trip and a synchronous commit of its own. Should a send appear twice
+   * (its lease ran out mid-delivery and it was claimed again), its updates are merged as running them
+   * in call order would leave the row: the last one's values, and the last provider named.
    */
   private async updateSends(ups: SendUpdate[]): Promise<null[]> {
-    if (new Set(ups.map((u) => u.id)).size < ups.length) {
-      for (const u of ups) await this.updateSends([u]);
-      return ups.map(() => null);
+    const byId = new Map<number, SendUpdate>();
+    for (const u of ups) {
+      const prev = byId.get(u.id);
+      byId.set(u.id, prev ? { ...u, provider: u.provider ?? prev.provider } : u);
     }
     await this.q(
       `UPDATE sends s SET status = u.status, provider = coalesce(u.provider, s.provider), error = u.error, next_attempt_at = u.next, lease_until = 0, updated_at = u.now
        FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, provider text, error text, next bigint, now bigint)
        WHERE s.id = u.id`,
-      [JSON.stringify(ups)],
+      [JSON.stringify([...byId.values()])],
     );
     return ups.map(() => null);
   }
