@@ -141,6 +141,10 @@ describe('work pool', () => {
     await sleep(30);
     expect(p.claims).toBe(claims);
     expect(p.queue).toEqual([3, 4]);
+    // Started again, it takes up where it stopped.
+    p.start();
+    expect(await p.handledCount(4)).toBe(4);
+    await p.stop();
   });
 
   it('a claim that fails is logged and the pool claims again on the next wake', async () => {

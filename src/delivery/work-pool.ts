@@ -1,4 +1,4 @@
-// A drain loop for an outbox that keeps up to `capacity` jobs in flight: a slot freed is refilled at once, so one slow job never holds up the rest.
+// A drain loop for an outbox that keeps up to `capacity` jobs in flight: a freed slot is refilled within milliseconds, so one slow job never holds up the rest.
 import type { Logger } from 'pino';
 
 /**
@@ -18,7 +18,7 @@ export abstract class WorkPool<J> {
   /** When `timer` fires (performance.now()). */
   private timerDue = 0;
   private stopped = true;
-  /** stop() was called: no claim starts after it. */
+  /** stop() was called (and start() not since): no claim starts. */
   private closed = false;
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -42,6 +42,7 @@ export abstract class WorkPool<J> {
 
   start(): void {
     this.stopped = false;
+    this.closed = false;
     this.schedule(0);
   }
 
@@ -128,7 +129,7 @@ export abstract class WorkPool<J> {
       .catch((e: unknown) => this.poolLog.error({ err: e }, `${this.poolName}: job failed`))
       .finally(() => {
         this.inFlight.delete(p);
-        // A freed slot takes the next due job at once when some were left waiting.
+        // A freed slot takes the next due job (after the gather delay) when some were left waiting.
         if (this.backlog) this.wake();
       });
     this.inFlight.add(p);
