@@ -82,7 +82,7 @@ export class DeliveryWorker extends WorkPool<ClaimedSend> {
       return this.outcome(send.channel, 'failed');
     }
     const code = this.secrets.open(v.codeSealed);
-    const body = await renderMessage(reads, account, v, code);
+    const body = await renderMessage(reads, account, v, code, send.channel);
     // A per-verification app name (Twilio's CustomFriendlyName) reaches every channel's wording.
     const named = v.appName ? { ...account, appName: v.appName } : account;
     const msg = { messageId: `msg_${v.id}_${send.id}`, verificationId: v.id, account: named, to: v.to, channel: send.channel, locale: v.locale, code, body, sender: v.sender };
