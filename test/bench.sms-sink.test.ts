@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../bench/client.js';
 import { codeIn, startSmsSink, type SmsSink } from '../bench/sms-sink.js';
+import { twilioSmsEnv } from './helpers/provider.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const MESSAGES = '/2010-04-01/Accounts/AC1/Messages.json';
@@ -62,12 +63,7 @@ describe('bench live load against a real otpd', () => {
     sink = await startSmsSink();
     s = await startServer({
       env: {
-        NODE_ENV: 'production',
-        OTPD_SMS_PROVIDERS: 'twilio',
-        OTPD_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-        OTPD_TWILIO_AUTH_TOKEN: 'twilio-token',
-        OTPD_TWILIO_FROM: '+15005550006',
-        OTPD_TWILIO_BASE_URL: sink.url,
+        ...twilioSmsEnv(sink.url),
         // As the bench sets it: a load run outpaces the per-account create limits by design.
         OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
       },

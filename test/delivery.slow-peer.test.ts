@@ -1,7 +1,7 @@
 // A slow provider or webhook receiver holds only its own send: later codes and events go out while it still waits.
 import { createServer, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, listenLocal } from './helpers/provider.js';
+import { closeServer, listenLocal, twilioSmsEnv } from './helpers/provider.js';
 import { startServer, waitFor, type TestServer } from './helpers/server.js';
 
 /** A peer that answers at once, except the requests `hold` picks: those wait until the test releases them. */
@@ -32,12 +32,7 @@ describe('a slow provider holds only its own send', () => {
     const url = await listenLocal(twilio.server);
     s = await startServer({
       env: {
-        NODE_ENV: 'production',
-        OTPD_SMS_PROVIDERS: 'twilio',
-        OTPD_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-        OTPD_TWILIO_AUTH_TOKEN: 'twilio-token',
-        OTPD_TWILIO_FROM: '+15005550006',
-        OTPD_TWILIO_BASE_URL: url,
+        ...twilioSmsEnv(url),
         // Far longer than the test: the held call must still be waiting when the next code goes out.
         OTPD_PROVIDER_TIMEOUT_MS: '60000',
       },

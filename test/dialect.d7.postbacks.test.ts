@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { d7Code, d7For, type D7Client } from './helpers/d7-client.js';
+import { twilioSmsEnv } from './helpers/provider.js';
 import { startServer, waitFor, type TestServer } from './helpers/server.js';
 
 interface Seen {
@@ -97,16 +98,7 @@ describe('D7 postbacks on a failed delivery', () => {
     rx = await receiver();
     // An SMS provider that refuses every message for good (Twilio 21211, invalid To).
     sms = await receiver(() => 400);
-    s = await startServer({
-      env: {
-        NODE_ENV: 'production',
-        OTPD_SMS_PROVIDERS: 'twilio',
-        OTPD_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-        OTPD_TWILIO_AUTH_TOKEN: 'twilio-token',
-        OTPD_TWILIO_FROM: '+15005550006',
-        OTPD_TWILIO_BASE_URL: sms.url,
-      },
-    });
+    s = await startServer({ env: twilioSmsEnv(sms.url) });
     d7 = await d7For(s);
   });
   afterAll(async () => {

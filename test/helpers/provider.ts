@@ -58,6 +58,18 @@ export function unreachablePeerCases(providerAt: (baseUrl: string) => Provider, 
   });
 }
 
+/** otpd's settings for a production server whose only SMS provider is Twilio, at `baseUrl` (a stand-in). */
+export function twilioSmsEnv(baseUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    OTPD_SMS_PROVIDERS: 'twilio',
+    OTPD_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+    OTPD_TWILIO_AUTH_TOKEN: 'twilio-token',
+    OTPD_TWILIO_FROM: '+15005550006',
+    OTPD_TWILIO_BASE_URL: baseUrl,
+  };
+}
+
 /** Listens on a free loopback port; returns the base URL. */
 export async function listenLocal(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
