@@ -1,6 +1,6 @@
 // Bearer API-key authentication for the native API: hash the presented key, look it up, attach the caller.
 import * as crypto from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Secrets } from '../core/code.js';
 import type { Clock } from '../core/clock.js';
 import type { Caller } from '../core/engine.js';
@@ -22,11 +22,15 @@ declare module 'fastify' {
 export const AUTH_CACHE_TTL_MS = 5_000;
 const AUTH_CACHE_MAX = 10_000;
 
-/** A route-group hook: the caller's key must carry `scope` (dialect credentials carry every verification scope). */
+/**
+ * A route-group hook: the caller's key must carry `scope` (dialect credentials carry every verification scope).
+ * Hooks on the request path take Fastify's callback form: an async hook costs a promise and a microtask turn per request.
+ */
 export function requireScope(scope: Scope) {
-  return async function checkScope(req: FastifyRequest): Promise<void> {
+  return function checkScope(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const scopes = req.caller.scopes;
-    if (scopes && !scopes.includes(scope)) throw new OtpError('forbidden', `This API key lacks the '${scope}' scope.`);
+    if (scopes && !scopes.includes(scope)) done(new OtpError('forbidden', `This API key lacks the '${scope}' scope.`));
+    else done();
   };
 }
 
@@ -48,18 +52,8 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
   // where a setting decides (webhook availability), and the worker reads it fresh for each delivery.
   const cache = new TtlCache<Caller>(AUTH_CACHE_TTL_MS, AUTH_CACHE_MAX);
 
-  return async function authenticate(req: FastifyRequest): Promise<void> {
-    const h = req.headers.authorization;
-    const m = h ? /^Bearer\s+(\S{1,256})\s*$/i.exec(h) : null;
-    if (!m) throw new OtpError('unauthorized', 'Send your API key as `Authorization: Bearer <key>`.');
-    const presented = m[1]!;
-    const id = cacheId(presented);
-    const now = clock.now();
-    const hit = cache.get(id, now);
-    if (hit) {
-      req.caller = hit;
-      return;
-    }
+  /** The caller of a key the cache does not hold, from the store; the cache then holds it. */
+  async function lookUp(req: FastifyRequest, presented: string, id: string, now: number): Promise<void> {
     const key = await store.findApiKeyByHash(secrets.hashApiKey(presented));
     const account = key ? await store.getAccount(key.accountId) : null;
     if (!key || !account) {
@@ -71,5 +65,21 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
     const minute = Math.floor(now / 60_000) * 60_000;
     if ((key.lastUsedAt ?? 0) < minute) void store.touchApiKey(key.id, minute).catch(() => undefined);
     cache.set(id, req.caller, now);
+  }
+
+  // Callback form: a cached key (nearly every request) is answered without a promise.
+  return function authenticate(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const h = req.headers.authorization;
+    const m = h ? /^Bearer\s+(\S{1,256})\s*$/i.exec(h) : null;
+    if (!m) return done(new OtpError('unauthorized', 'Send your API key as `Authorization: Bearer <key>`.'));
+    const presented = m[1]!;
+    const id = cacheId(presented);
+    const now = clock.now();
+    const hit = cache.get(id, now);
+    if (hit) {
+      req.caller = hit;
+      return done();
+    }
+    lookUp(req, presented, id, now).then(() => done(), done);
   };
 }
