@@ -2,8 +2,9 @@
 import type { CheckResult, VerificationResult } from '../core/engine.js';
 import type { TemplateRecord } from '../core/types.js';
 import { attemptsRemaining, effectiveStatus } from '../core/verification.js';
+import { isoTime } from '../core/iso-time.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 export function verificationView({ record: r, sends, code }: VerificationResult, now: number) {
   return {

@@ -1,5 +1,6 @@
 // The current GetOTP API on the wire: the `{data: {...}}` create body, the verify query, and the response shapes.
 import type { VerificationRecord } from '../../core/types.js';
+import { isoTime } from '../../core/iso-time.js';
 import { fail } from './errors.js';
 import { messageIdOf, prefixedIdToUuid } from './ids.js';
 import { templateIdOf } from './templates.js';
@@ -108,7 +109,7 @@ export function parseVerifyQuery(query: unknown): { to: string; code: string } {
 
 /** ISO 8601 with milliseconds, as in GetOTP's JSON sample (`2025-08-18T06:28:58.962Z`). */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoTime(ms);
 }
 
 /** GetOTP writes phone numbers without the '+'. */

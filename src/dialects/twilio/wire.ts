@@ -2,6 +2,7 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import type { Channel, SendRecord, VerificationRecord, VerificationStatus } from '../../core/types.js';
 import { effectiveStatus } from '../../core/verification.js';
+import { isoTime } from '../../core/iso-time.js';
 import { attemptSid, verificationSid } from './ids.js';
 import type { ServiceRecord } from './services.js';
 
@@ -16,7 +17,7 @@ export function twilioChannel(c: Channel): string {
 
 /** Twilio's date format: ISO 8601 in UTC, to the second (`2015-07-30T20:00:00Z`). */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${isoTime(ms).slice(0, -5)}Z`;
 }
 
 /** Metadata keys this dialect keeps on a verification: the owning service, PSD2 fields, custom-code flag. */
