@@ -167,3 +167,27 @@ export async function runLoad(
   }
   return result;
 }
+
+/**
+ * Runs exactly `pairs` sandbox create -> check pairs over `concurrency` connections, for counts that
+ * must not depend on time (the instruction counter). Answers how many pairs failed.
+ */
+export async function runPairs(baseUrl: string, apiKey: string, concurrency: number, pairs: number): Promise<number> {
+  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  let left = pairs;
+  let errors = 0;
+  async function worker(): Promise<void> {
+    while (left > 0) {
+      left--;
+      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to: nextNumber(), channel: 'sms' }) });
+      const created = (await c.body.json()) as { id?: string; code?: string };
+      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code: created.code }) });
+      const checked = (await k.body.json()) as { valid?: boolean };
+      if (c.statusCode !== 201 || k.statusCode !== 200 || checked.valid !== true) errors++;
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, pairs) }, worker));
+  await pool.close();
+  return errors;
+}

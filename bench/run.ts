@@ -2,7 +2,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +11,7 @@ import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
 import { startSmsSink, type SmsSink } from './sms-sink.js';
+import { freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -136,30 +136,6 @@ interface Run {
   ratios: Record<string, number>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
 /** CPU time (user + system) a process has used so far, in µs, from /proc (Linux). */
 function cpuMicros(pid: number | undefined): number | null {
   try {
@@ -186,13 +162,6 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 /** Removes a SQLite database file and its WAL and shared-memory files. */
 function removeSqlite(path: string): void {
   for (const x of ['', '-wal', '-shm']) rmSync(path + x, { force: true });
-}
-
-/** Stops a server the bench started and waits until it has exited. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
 }
 
 /** A database for one run: a temp SQLite file, or a fresh PostgreSQL schema dropped afterwards. */

@@ -1,0 +1,157 @@
+// `npm run bench:instructions`: counts the instructions otpd's main thread spends per create+check pair, under valgrind's callgrind.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPairs } from './client.js';
+import { freePort, stop, waitReady } from './process.js';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+const USAGE = `npm run bench:instructions -- [options]
+
+Counts, with valgrind's callgrind, the instructions otpd's main thread executes per sandbox
+create+check pair on SQLite. Unlike pairs/s on a shared VM, the count barely moves between
+identical runs (about 1 %), so a change of a few per cent shows in one run. It leaves out the
+kernel (system calls) and waiting, and an instruction of one kind costs more time than another:
+confirm a gain with \`npm run bench -- --against\` when the machine allows.
+
+  --pairs N           pairs counted (3000)
+  --warmup N          pairs run first, not counted, so the JIT has settled (3000)
+  --concurrency N     concurrent clients (50)
+  --against DIR       also count the otpd built in DIR (another checkout, after npm run build); prints this ÷ that
+  --rounds N          count each build N times, alternating (1)
+  -h, --help          this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      pairs: { type: 'string', default: '3000' },
+      warmup: { type: 'string', default: '3000' },
+      concurrency: { type: 'string', default: '50' },
+      against: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
+    },
+  }).values;
+} catch (e) {
+  fail(`${(e as Error).message}\n\n${USAGE}`);
+}
+const args = parsed;
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const whole = (name: string, v: string, min: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} ${v}: a whole number, at least ${min}`);
+  return n;
+};
+const pairs = whole('pairs', args.pairs, 1);
+const warmup = whole('warmup', args.warmup, 0);
+const concurrency = whole('concurrency', args.concurrency, 1);
+const rounds = whole('rounds', args.rounds, 1);
+const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+} catch {
+  fail('valgrind is not installed (Debian: apt-get install valgrind)');
+}
+if (AGAINST_CLI !== undefined) {
+  try {
+    readFileSync(AGAINST_CLI);
+  } catch {
+    fail(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
+  }
+}
+
+/** Total instructions (`Ir`) in a callgrind dump: its `summary:` or `totals:` line. */
+function totalInstructions(dump: string): number {
+  const m = /^(?:summary|totals):\s+(\d+)/m.exec(dump);
+  if (!m) throw new Error('no summary line in the callgrind dump');
+  return Number(m[1]);
+}
+
+interface Count {
+  /** Main-thread instructions per pair. */
+  main: number;
+  /** Instructions of every thread per pair (the JIT compiler and GC helpers as well). */
+  all: number;
+}
+
+/** One otpd (`cli`) under callgrind on a fresh SQLite file: warm up, count `pairs` pairs, stop. */
+async function count(cli: string): Promise<Count> {
+  const dir = mkdtempSync(join(tmpdir(), 'otpd-instr-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    OTPD_PORT: String(port),
+    OTPD_DATABASE_URL: `sqlite:${join(dir, 'otpd.sqlite')}`,
+    OTPD_SECRET: 'bench-secret-not-for-production-0123456789',
+    OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
+    OTPD_LOG_LEVEL: 'info',
+    OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
+  };
+  const out = join(dir, 'callgrind.out');
+  const log = openSync(join(dir, 'otpd.log'), 'w');
+  // Counting starts off (the start-up is not counted) and each thread gets its own dump, the main thread's first.
+  const otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, cli, 'serve'], {
+    env,
+    stdio: ['ignore', log, log],
+  });
+  const control = (...a: string[]) => execFileSync('callgrind_control', [...a, String(otpd.pid)], { stdio: 'ignore' });
+  try {
+    await waitReady(`http://127.0.0.1:${port}/readyz`, otpd, 180_000);
+    const key = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const url = `http://127.0.0.1:${port}`;
+    if (warmup > 0 && (await runPairs(url, key, concurrency, warmup)) > 0) throw new Error('pairs failed during the warm-up');
+    control('--instr=on');
+    const errors = await runPairs(url, key, concurrency, pairs);
+    control('--dump');
+    if (errors > 0) throw new Error(`${errors} of ${pairs} counted pairs failed`);
+    // One file per thread, named <out>.<dump>-<thread>; thread 01 is the main thread.
+    const dumps = readdirSync(dir).filter((f) => f.startsWith('callgrind.out.') && /-\d+$/.test(f));
+    const main = dumps.find((f) => f.endsWith('-01'));
+    if (!main) throw new Error('callgrind wrote no dump of the main thread');
+    const sum = (f: string) => totalInstructions(readFileSync(join(dir, f), 'utf8'));
+    return { main: sum(main) / pairs, all: dumps.reduce((n, f) => n + sum(f), 0) / pairs };
+  } finally {
+    await stop(otpd, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const targets: Array<[string, string]> = [['otpd (sqlite)', CLI]];
+if (AGAINST_CLI) targets.push(['against (sqlite)', AGAINST_CLI]);
+const results = new Map<string, Count[]>(targets.map(([name]) => [name, []]));
+for (let r = 1; r <= rounds; r++) {
+  // The order swaps every round, as in npm run bench --against.
+  const order = r % 2 === 1 ? targets : [...targets].reverse();
+  for (const [name, cli] of order) {
+    progress(`round ${r} of ${rounds}: ${name}, ${warmup} pairs to warm up, ${pairs} counted (valgrind: a minute or two)`);
+    results.get(name)!.push(await count(cli));
+  }
+}
+
+const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+process.stdout.write(`\n| target | main thread, instructions a pair | all threads, a pair |\n| --- | ---: | ---: |\n`);
+for (const [name, counts] of results) {
+  process.stdout.write(`| ${name} | ${counts.map((c) => k(c.main)).join(' / ')} | ${counts.map((c) => k(c.all)).join(' / ')} |\n`);
+}
+if (AGAINST_CLI) {
+  const mine = results.get('otpd (sqlite)')!;
+  const theirs = results.get('against (sqlite)')!;
+  const ratio = (f: (c: Count) => number) => median(mine.map(f)) / median(theirs.map(f));
+  process.stdout.write(`\nthis ÷ against, main thread: ${ratio((c) => c.main).toFixed(3)}; all threads: ${ratio((c) => c.all).toFixed(3)} (medians over ${rounds} round${rounds > 1 ? 's' : ''})\n`);
+}
