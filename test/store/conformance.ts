@@ -412,6 +412,8 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
         store.guard.hit([span('s', T0 - 7_200_000), span('none', T0 - 7_200_000)]),
       ]);
       expect(turn).toEqual([[3, 8], [5, 8], [9, 0]]);
+      // Peeks at earlier windows of a key read their own window only, beside a span over all of them.
+      expect(await store.guard.hit([h('s', 0, T0 - 7_200_000), span('s', T0 - 7_200_000), h('s', 0, T0 - 3_600_000)])).toEqual([1, 9, 3]);
       // A span writes nothing: the key that was only summed has no row.
       expect(await store.guard.sumWindows('none', 0, T0 + 1)).toBe(0);
       expect(await store.guard.purgeCounters(T0 + 3_600_000, 100)).toBeGreaterThanOrEqual(3);

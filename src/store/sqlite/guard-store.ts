@@ -22,27 +22,49 @@ export class SqliteGuardStore implements GuardStore {
     private readonly group: GroupCommit,
   ) {
     this.hitTx = (hits: CounterHit[]) => {
-      // The count is read back rather than RETURNed: SQLite opens a temporary B-tree for every run of a
-      // RETURNING statement, which costs more than a second look-up of the same row in the transaction.
-      const st = this.s(
+      // Every add first (in the merged order: sorted by key, so every batch takes its rows in the same
+      // order), then one read per distinct key covering every window its hits look at. A key's hits are
+      // one row it adds to and the spans summing it (the recipient's 10 minutes, hour and day), so one
+      // range read answers them all; the counts are what each hit would have read after every add.
+      // Read back rather than RETURNed: SQLite opens a temporary B-tree for every run of a RETURNING statement.
+      const add = this.s(
         `INSERT INTO rate_counters (key, window_start, count, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count`,
       );
-      const peek = this.s('SELECT count FROM rate_counters WHERE key = ? AND window_start = ?');
-      const sum = this.s('SELECT coalesce(sum(count), 0) AS n FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ?');
-      const read = (h: CounterHit): number => (peek.get(h.key, h.windowStart) as { count: number } | undefined)?.count ?? 0;
-      // A peek is a read: no row is written for a counter that is only looked at.
-      const counts = hits.map((h) => {
-        if (h.from !== undefined) return 0;
-        if (h.add !== 0) st.run(h.key, h.windowStart, h.add, h.expiresAt);
-        return read(h);
-      });
-      // Spans are summed after every add of the batch, as mergeHits expects.
+      for (const h of hits) if (h.from === undefined && h.add !== 0) add.run(h.key, h.windowStart, h.add, h.expiresAt);
+      const byKey = new Map<string, number[]>();
       hits.forEach((h, i) => {
-        if (h.from !== undefined) counts[i] = (sum.get(h.key, h.from, h.windowStart) as { n: number }).n;
+        const at = byKey.get(h.key);
+        if (at) at.push(i);
+        else byKey.set(h.key, [i]);
       });
+      const range = this.rangeRead();
+      const counts = new Array<number>(hits.length).fill(0);
+      for (const [key, at] of byKey) {
+        let from = Infinity;
+        let to = -Infinity;
+        for (const i of at) {
+          from = Math.min(from, hits[i]!.from ?? hits[i]!.windowStart);
+          to = Math.max(to, hits[i]!.windowStart);
+        }
+        const rows = range.all(key, from, to) as Array<[Num, Num]>;
+        for (const i of at) {
+          // A peek (no span) reads its own window; a span sums the windows it covers.
+          const h = hits[i]!;
+          const lo = h.from ?? h.windowStart;
+          for (const [w, n] of rows) if (num(w) >= lo && num(w) <= h.windowStart) counts[i]! += num(n);
+        }
+      }
       return counts;
     };
+  }
+
+  private range: Database.Statement | undefined;
+
+  /** The windows of one key between two starts, as [window_start, count] arrays (prepared on first use: the table exists by then). */
+  private rangeRead(): Database.Statement {
+    this.range ??= this.s('SELECT window_start, count FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ? /* guard range */').raw(true);
+    return this.range;
   }
 
   /**
