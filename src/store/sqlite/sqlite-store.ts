@@ -13,7 +13,7 @@ import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, type SendRow, type VerificationRow } from '../rows.js';
+import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, verificationValues, type SendRow, type VerificationRow } from '../rows.js';
 
 const COLUMNS = VERIFICATION_COLUMNS.join(', ');
 const SELECT_BY_ID = `SELECT ${COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
@@ -213,9 +213,7 @@ export class SqliteStore implements Store {
     if (pending) return { kind: 'pending_exists', record: toVerification(pending) };
     const row = fromVerification(v);
     // Bound by position: better-sqlite3 looks each named parameter up in the object, 5 µs a row here.
-    this.s(INSERT_VERIFICATION).run(
-      ...VERIFICATION_COLUMNS.map((c) => row[c]),
-    );
+    this.s(INSERT_VERIFICATION).run(verificationValues(row));
     // A new verification has exactly one send: the one just inserted, no need to read it back.
     const first = this.insertSend(v.id, send, now);
     this.insertIdempotency(v.accountId, idem, v.id);
