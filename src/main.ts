@@ -85,8 +85,23 @@ const REDACT = {
   censor: '[redacted]',
 };
 
-/** JSON logs on stdout, written asynchronously: lines queued while a write is in flight go out together. */
-export function createLogger(config: Readonly<Config>, dest: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
+/**
+ * Stdout for the logs, written asynchronously: lines queued while a write is in flight go out together.
+ * pino's sonic-boom in buffer mode, each line handed over as a Buffer: in its default string mode every
+ * line re-measured the whole text still queued (flattening it, so a busy turn's logging grew with the
+ * square of its lines) and every finished write turned what it wrote back into a Buffer. pino.destination
+ * still registers the final flush at exit.
+ */
+export function stdoutLog(): DestinationStream & { flush(cb: (err?: Error) => void): void } {
+  const out = pino.destination({ dest: 1, sync: false, contentMode: 'buffer' });
+  return {
+    write: (line: string) => out.write(Buffer.from(line) as unknown as string),
+    flush: (cb) => out.flush(cb),
+  };
+}
+
+/** JSON logs, by default on stdout (see stdoutLog). */
+export function createLogger(config: Readonly<Config>, dest: DestinationStream = stdoutLog()): Logger {
   return pino({ level: config.logLevel, redact: REDACT }, dest);
 }
 
