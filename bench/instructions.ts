@@ -14,7 +14,8 @@ const USAGE = `npm run bench:instructions -- [options]
 
 Counts, with valgrind's callgrind, the instructions otpd's main thread executes per sandbox
 create+check pair on SQLite. Unlike pairs/s on a shared VM, the count barely moves between
-identical runs (about 1 %), so a change of a few per cent shows in one run. It leaves out the
+identical runs (mostly within 1 %; take the median of --rounds 3, as a round now and then runs a few
+per cent high), so a change of 2 % shows. It leaves out the
 kernel (system calls) and waiting, and an instruction of one kind costs more time than another:
 confirm a gain with \`npm run bench -- --against\` when the machine allows.
 
