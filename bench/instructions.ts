@@ -1,6 +1,6 @@
 // `npm run bench:instructions`: counts the instructions otpd's main thread spends per create+check pair, under valgrind's callgrind.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -88,29 +88,48 @@ interface Count {
   all: number;
 }
 
+/** The valgrind child running now and its temp folder, for the signal handler below. */
+let running: { child: ChildProcess; dir: string } | undefined;
+
+// Killed (Ctrl-C, a test's timeout): take valgrind and its otpd down too, and their files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (running) {
+      running.child.kill('SIGKILL');
+      rmSync(running.dir, { recursive: true, force: true });
+    }
+    process.exit(130);
+  });
+}
+
 /** One otpd (`cli`) under callgrind on a fresh SQLite file: warm up, count `pairs` pairs, stop. */
 async function count(cli: string): Promise<Count> {
   const dir = mkdtempSync(join(tmpdir(), 'otpd-instr-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    OTPD_PORT: String(port),
-    OTPD_DATABASE_URL: `sqlite:${join(dir, 'otpd.sqlite')}`,
-    OTPD_SECRET: 'bench-secret-not-for-production-0123456789',
-    OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
-    OTPD_LOG_LEVEL: 'info',
-    OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
-  };
-  const out = join(dir, 'callgrind.out');
   const log = openSync(join(dir, 'otpd.log'), 'w');
-  // Counting starts off (the start-up is not counted) and each thread gets its own dump, the main thread's first.
-  const otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, cli, 'serve'], {
-    env,
-    stdio: ['ignore', log, log],
-  });
-  const control = (...a: string[]) => execFileSync('callgrind_control', [...a, String(otpd.pid)], { stdio: 'ignore' });
+  // callgrind_control reaches valgrind through FIFOs named by this prefix; in `dir` they go with it.
+  const vgdb = `--vgdb-prefix=${join(dir, 'vgdb')}`;
+  let otpd: ChildProcess | undefined;
   try {
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      NODE_ENV: 'production',
+      OTPD_PORT: String(port),
+      OTPD_DATABASE_URL: `sqlite:${join(dir, 'otpd.sqlite')}`,
+      OTPD_SECRET: 'bench-secret-not-for-production-0123456789',
+      OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
+      OTPD_LOG_LEVEL: 'info',
+      OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
+    };
+    const out = join(dir, 'callgrind.out');
+    // Counting starts off (the start-up is not counted) and each thread gets its own dump, the main thread's first.
+    otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', vgdb, `--callgrind-out-file=${out}`, process.execPath, cli, 'serve'], {
+      env,
+      stdio: ['ignore', log, log],
+    });
+    running = { child: otpd, dir };
+    const pid = String(otpd.pid);
+    const control = (...a: string[]) => execFileSync('callgrind_control', [vgdb, ...a, pid], { stdio: 'ignore' });
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd, 180_000);
     const key = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' }).trim().split('\n').pop()!;
     const url = `http://127.0.0.1:${port}`;
@@ -126,7 +145,9 @@ async function count(cli: string): Promise<Count> {
     const sum = (f: string) => totalInstructions(readFileSync(join(dir, f), 'utf8'));
     return { main: sum(main) / pairs, all: dumps.reduce((n, f) => n + sum(f), 0) / pairs };
   } finally {
-    await stop(otpd, 'SIGKILL');
+    if (otpd) await stop(otpd, 'SIGKILL');
+    running = undefined;
+    closeSync(log);
     rmSync(dir, { recursive: true, force: true });
   }
 }

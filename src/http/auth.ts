@@ -80,6 +80,10 @@ export function bearerAuth(store: Store, secrets: Secrets, clock: Clock) {
       req.caller = hit;
       return done();
     }
-    lookUp(req, presented, id, now).then(() => done(), done);
+    // A rejection that is not an Error (never expected) must still fail the request: done(undefined) would let it through.
+    lookUp(req, presented, id, now).then(
+      () => done(),
+      (e: unknown) => done(e instanceof Error ? e : new Error(`API key lookup failed: ${String(e)}`)),
+    );
   };
 }

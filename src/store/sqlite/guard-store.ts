@@ -20,6 +20,8 @@ export class SqliteGuardStore implements GuardStore {
   constructor(
     private readonly s: (sql: string) => Database.Statement,
     private readonly group: GroupCommit,
+    /** Like `s`, for statements in raw mode (rows as arrays), cached apart from `s`'s. */
+    private readonly raw: (sql: string) => Database.Statement,
   ) {
     this.hitTx = (hits: CounterHit[]) => {
       // Every add first (in the merged order: sorted by key, so every batch takes its rows in the same
@@ -59,12 +61,9 @@ export class SqliteGuardStore implements GuardStore {
     };
   }
 
-  private range: Database.Statement | undefined;
-
-  /** The windows of one key between two starts, as [window_start, count] arrays (prepared on first use: the table exists by then). */
+  /** The windows of one key between two starts, as [window_start, count] arrays. */
   private rangeRead(): Database.Statement {
-    this.range ??= this.s('SELECT window_start, count FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ? /* guard range */').raw(true);
-    return this.range;
+    return this.raw('SELECT window_start, count FROM rate_counters WHERE key = ? AND window_start >= ? AND window_start <= ?');
   }
 
   /**

@@ -67,7 +67,7 @@ export class SqliteStore implements Store {
     this.group = new GroupCommit(this.db, Date.now, busyTimeoutMs);
     this.dialects = new SqliteDialectStore((sql) => this.s(sql));
     this.webhooks = new SqliteWebhookStore(this.db, (sql) => this.s(sql));
-    this.guard = new SqliteGuardStore((sql) => this.s(sql), this.group);
+    this.guard = new SqliteGuardStore((sql) => this.s(sql), this.group, (sql) => this.raw(sql));
   }
 
   /** Like `s`, for statements whose rows come back as arrays (raw mode); kept apart so no caller gets the other mode. */
