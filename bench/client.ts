@@ -69,6 +69,29 @@ class Samples {
   }
 }
 
+/** A create's answer: the id, and the code when the key is a sandbox key. */
+interface Created {
+  id?: string;
+  code?: string;
+}
+
+/** Keep-alive connections to otpd and the two requests of a pair, for both load drivers. */
+function pairClient(baseUrl: string, apiKey: string, concurrency: number) {
+  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  return {
+    async create(to: string): Promise<{ status: number; body: Created }> {
+      const r = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms' }) });
+      return { status: r.statusCode, body: (await r.body.json()) as Created };
+    },
+    async check(id: string | undefined, code: string | undefined): Promise<{ status: number; body: { valid?: boolean } }> {
+      const r = await pool.request({ path: `/v1/verifications/${id}/check`, method: 'POST', headers, body: JSON.stringify({ code }) });
+      return { status: r.statusCode, body: (await r.body.json()) as { valid?: boolean } };
+    },
+    close: () => pool.close(),
+  };
+}
+
 /** How long a pair waits for its code at the sink before it counts as an error. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -86,8 +109,7 @@ export async function runLoad(
   windowSeconds = 0,
   sink?: Pick<SmsSink, 'codeFor' | 'forget'>,
 ): Promise<LoadResult> {
-  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
-  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const client = pairClient(baseUrl, apiKey, concurrency);
   const createLat = new Samples();
   const checkLat = new Samples();
   const deliverLat = new Samples();
@@ -114,12 +136,11 @@ export async function runLoad(
       const to = nextNumber();
       // Asked before the create: the message can reach the sink before the create's answer reaches us.
       const delivered = sink?.codeFor(to);
-      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms' }) });
-      const created = (await c.body.json()) as { id?: string; code?: string };
+      const { status: cs, body: created } = await client.create(to);
       const t1 = performance.now();
-      if (c.statusCode !== 201 || !created.id || (!sink && !created.code)) {
+      if (cs !== 201 || !created.id || (!sink && !created.code)) {
         sink?.forget(to);
-        fail(`create -> ${c.statusCode} ${JSON.stringify(created).slice(0, 200)}`);
+        fail(`create -> ${cs} ${JSON.stringify(created).slice(0, 200)}`);
         continue;
       }
       const code = delivered ? await withTimeout(delivered, DELIVERY_TIMEOUT_MS) : created.code;
@@ -129,11 +150,10 @@ export async function runLoad(
         fail(`no message for ${to} at the sink within ${DELIVERY_TIMEOUT_MS / 1000} s of its create`);
         continue;
       }
-      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code }) });
-      const checked = (await k.body.json()) as { valid?: boolean };
+      const { status: ks, body: checked } = await client.check(created.id, code);
       const t2 = performance.now();
-      if (k.statusCode !== 200 || checked.valid !== true) {
-        fail(`check -> ${k.statusCode} ${JSON.stringify(checked).slice(0, 200)}`);
+      if (ks !== 200 || checked.valid !== true) {
+        fail(`check -> ${ks} ${JSON.stringify(checked).slice(0, 200)}`);
         continue;
       }
       allPairs++;
@@ -154,7 +174,7 @@ export async function runLoad(
   }
 
   await Promise.all(Array.from({ length: concurrency }, worker));
-  await pool.close();
+  await client.close();
   const result: LoadResult = { pairs, allPairs, errors, seconds, pairsPerSecond: pairs / seconds, create: createLat.summary(), check: checkLat.summary(), firstError };
   if (sink) result.deliver = deliverLat.summary();
   if (windowMs > 0) {
@@ -173,21 +193,18 @@ export async function runLoad(
  * must not depend on time (the instruction counter). Answers how many pairs failed.
  */
 export async function runPairs(baseUrl: string, apiKey: string, concurrency: number, pairs: number): Promise<number> {
-  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
-  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const client = pairClient(baseUrl, apiKey, concurrency);
   let left = pairs;
   let errors = 0;
   async function worker(): Promise<void> {
     while (left > 0) {
       left--;
-      const c = await pool.request({ path: '/v1/verifications', method: 'POST', headers, body: JSON.stringify({ to: nextNumber(), channel: 'sms' }) });
-      const created = (await c.body.json()) as { id?: string; code?: string };
-      const k = await pool.request({ path: `/v1/verifications/${created.id}/check`, method: 'POST', headers, body: JSON.stringify({ code: created.code }) });
-      const checked = (await k.body.json()) as { valid?: boolean };
-      if (c.statusCode !== 201 || k.statusCode !== 200 || checked.valid !== true) errors++;
+      const c = await client.create(nextNumber());
+      const k = await client.check(c.body.id, c.body.code);
+      if (c.status !== 201 || k.status !== 200 || k.body.valid !== true) errors++;
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, pairs) }, worker));
-  await pool.close();
+  await client.close();
   return errors;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPairs } from './client.js';
-import { freePort, stop, waitReady } from './process.js';
+import { benchEnv, createKey, freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -111,16 +111,7 @@ async function count(cli: string): Promise<Count> {
   let otpd: ChildProcess | undefined;
   try {
     const port = await freePort();
-    const env = {
-      ...process.env,
-      NODE_ENV: 'production',
-      OTPD_PORT: String(port),
-      OTPD_DATABASE_URL: `sqlite:${join(dir, 'otpd.sqlite')}`,
-      OTPD_SECRET: 'bench-secret-not-for-production-0123456789',
-      OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
-      OTPD_LOG_LEVEL: 'info',
-      OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
-    };
+    const env = benchEnv(port, `sqlite:${join(dir, 'otpd.sqlite')}`, 'info');
     const out = join(dir, 'callgrind.out');
     // Counting starts off (the start-up is not counted) and each thread gets its own dump, the main thread's first.
     otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', vgdb, `--callgrind-out-file=${out}`, process.execPath, cli, 'serve'], {
@@ -131,7 +122,7 @@ async function count(cli: string): Promise<Count> {
     const pid = String(otpd.pid);
     const control = (...a: string[]) => execFileSync('callgrind_control', [vgdb, ...a, pid], { stdio: 'ignore' });
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd, 180_000);
-    const key = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', '--sandbox'], { env, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const key = createKey(cli, env, true);
     const url = `http://127.0.0.1:${port}`;
     if (warmup > 0 && (await runPairs(url, key, concurrency, warmup)) > 0) throw new Error('pairs failed during the warm-up');
     control('--instr=on');

@@ -1,6 +1,32 @@
-// Child servers for the benches: a free loopback port, waiting until a server answers, stopping it.
-import type { ChildProcess } from 'node:child_process';
+// Child servers for the benches: otpd's settings and first key, a free loopback port, waiting until a server answers, stopping it.
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+
+/** OTPD_SECRET of every bench otpd (the preloader seals codes with it too). */
+export const BENCH_SECRET = 'bench-secret-not-for-production-0123456789';
+
+/** The settings a bench otpd runs with, over this process's environment; `extra` adds to them. */
+export function benchEnv(port: number, databaseUrl: string, logLevel: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...extra,
+    NODE_ENV: 'production',
+    OTPD_PORT: String(port),
+    OTPD_DATABASE_URL: databaseUrl,
+    OTPD_SECRET: BENCH_SECRET,
+    OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
+    OTPD_LOG_LEVEL: logLevel,
+    // The load exceeds the default per-account create limits (200/s, and 1 M/day within minutes) by design;
+    // every other guard stays on.
+    OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
+  };
+}
+
+/** A new API key of the default account, made with `cli` (this build's or another's) on the database `env` names. */
+export function createKey(cli: string, env: NodeJS.ProcessEnv, sandbox: boolean): string {
+  const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', ...(sandbox ? ['--sandbox'] : [])], { env, encoding: 'utf8' });
+  return out.trim().split('\n').pop()!;
+}
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {

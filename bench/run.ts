@@ -1,5 +1,5 @@
 // `npm run bench`: drives a bare node:http server and otpd (sandbox key) with the same client, prints the table.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
@@ -11,7 +11,7 @@ import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
 import { startSmsSink, type SmsSink } from './sms-sink.js';
-import { freePort, stop, waitReady } from './process.js';
+import { BENCH_SECRET, benchEnv, createKey, freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -20,7 +20,6 @@ const YARDSTICK = join(ROOT, 'dist/bench/yardstick-server.js');
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
 /** The PostgreSQL the bench creates its schemas in (and reads the server's settings from). */
 const PG_BASE = process.env['OTPD_BENCH_POSTGRES_URL'] ?? process.env['OTPD_TEST_POSTGRES_URL'] ?? DEFAULT_PG;
-const SECRET = 'bench-secret-not-for-production-0123456789';
 
 const USAGE = `npm run bench -- [options]
 
@@ -192,34 +191,20 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   const db = await database(store, dir);
   let loaded: PreloadResult | undefined;
   try {
-    if (preloadRows > 0) loaded = await preload(db.target, preloadRows, preloadDays, SECRET, progress);
+    if (preloadRows > 0) loaded = await preload(db.target, preloadRows, preloadDays, BENCH_SECRET, progress);
   } catch (e) {
     await db.drop();
     throw e;
   }
   const port = await freePort();
   const sink = args.live ? await startSmsSink({ ms: providerMs, slowMs: providerSlowMs, slowEvery: providerSlowMs > 0 ? 100 : 0 }) : undefined;
-  const env = {
-    ...process.env,
-    ...(sink ? liveEnv(sink.url) : {}),
-    NODE_ENV: 'production',
-    OTPD_PORT: String(port),
-    OTPD_DATABASE_URL: db.url,
-    OTPD_SECRET: SECRET,
-    OTPD_RETENTION_DAYS: String(retentionDays),
-    OTPD_BOOTSTRAP_API_KEY: 'otpd_live_bench_bootstrap_key_0123456789',
-    OTPD_LOG_LEVEL: args['log-level'],
-    // The load exceeds the default per-account create limits (200/s, and 1 M/day within minutes) by design;
-    // every other guard stays on.
-    OTPD_RATE_LIMITS: 'account_creates_per_second=0,account_creates_per_day=0',
-  };
+  const env = benchEnv(port, db.url, args['log-level'], { ...(sink ? liveEnv(sink.url) : {}), OTPD_RETENTION_DAYS: String(retentionDays) });
   const log = openSync(join(dir, `otpd-${store}.log`), 'w');
   const profile = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['cpu-prof'])] : [];
   const otpd = spawn(process.execPath, [...profile, cli, 'serve'], { env, stdio: ['ignore', log, log] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
-    const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', ...(sink ? [] : ['--sandbox'])], { env, encoding: 'utf8' });
-    const key = out.trim().split('\n').pop()!;
+    const key = createKey(cli, env, !sink);
     const dbBytesStart = await dbBytes(db.target);
     const contentsStart = await dbContents(db.target);
     const r = await measured(`http://127.0.0.1:${port}`, key, otpd.pid, concurrency, duration, warmup, windowSeconds, sink);
@@ -287,7 +272,7 @@ async function main(): Promise<void> {
       for (const store of stores) {
         const db = await database(store, dir);
         try {
-          await preload(db.target, preloadRows, preloadDays, SECRET, progress);
+          await preload(db.target, preloadRows, preloadDays, BENCH_SECRET, progress);
         } finally {
           await db.drop();
         }
