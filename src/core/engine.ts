@@ -72,7 +72,13 @@ export interface ChannelDirectory {
 }
 
 export interface TokenIssuer {
-  issue(claims: { sub: string; verification_id: string; account: string; channel: string }): Promise<{ token: string; expiresAt: number }>;
+  /** A signed proof token; synchronous where signing is (a promise is awaited, a value is not). */
+  issue(claims: { sub: string; verification_id: string; account: string; channel: string }): IssuedProof | Promise<IssuedProof>;
+}
+
+export interface IssuedProof {
+  token: string;
+  expiresAt: number;
 }
 
 /** Observers for metrics; the engine never waits on them. */
@@ -120,7 +126,8 @@ export class Engine {
     const accountId = caller.account.id;
     const to = normaliseRecipient(input.to, input.channel);
     refuseNul(input);
-    await this.requireChannel(caller, input.channel);
+    const channelRead = this.requireChannel(caller, input.channel);
+    if (channelRead) await channelRead;
     if (input.code !== undefined && input.codeLength !== undefined) {
       throw new OtpError('invalid_request', '`code` and `code_length` cannot be used together.', {
         fields: [{ field: 'code_length', detail: 'must be omitted when code is given' }],
@@ -200,7 +207,8 @@ export class Engine {
     if (!current) throw notFound();
     const ch = channel ?? current.channel;
     if (ch !== current.channel) normaliseRecipient(current.to, ch);
-    await this.requireChannel(caller, ch);
+    const channelRead = this.requireChannel(caller, ch);
+    if (channelRead) await channelRead;
     const taken = await this.guarded(caller, current.to, { account: caller.account, to: current.to, channel: ch, riskCheck: true, isCreate: false });
     const now = this.clock.now();
     const res = await this.store.recordSend(caller.account.id, id, { channel: ch, status: caller.sandbox ? 'sandbox' : 'queued' }, now, this.cooldownMs);
@@ -234,7 +242,8 @@ export class Engine {
 
   /** Checks a code against a verification by id: one transaction counts the attempt, compares in constant time, transitions. */
   async check(caller: Caller, id: string, code: string, clientIp?: string): Promise<CheckResult> {
-    await this.deps.guard?.beforeCheck(caller.account, clientIp);
+    const ipBudget = this.deps.guard?.beforeCheck(caller.account, clientIp);
+    if (ipBudget) await ipBudget;
     const now = this.clock.now();
     // One HMAC serves both stores: PostgreSQL compares it in SQL, SQLite in `decide` (the row's id is `id`).
     const codeHash = this.secrets.hashCode(id, code);
@@ -256,9 +265,10 @@ export class Engine {
     const r = res.record;
     // The pumping guard's conversion count; the answer does not depend on it, so nobody waits for it.
     void this.deps.guard?.approved(caller.account, r.to).catch(() => undefined);
-    const token = await this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
+    const issued = this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
+    const token = issued instanceof Promise ? await issued : issued;
     this.events.checked?.('approved');
-    return { ...this.result(r, 'approved'), token: token.token, tokenExpiresAt: token.expiresAt };
+    return { id: r.id, record: r, valid: true, reason: 'approved', attemptsRemaining: attemptsRemaining(r), token: token.token, tokenExpiresAt: token.expiresAt };
   }
 
   /** Checks a code against the newest pending verification for `to` (else the newest of any status). */
@@ -303,11 +313,18 @@ export class Engine {
     return { id: r.id, record: r, valid: reason === 'approved', reason, attemptsRemaining: attemptsRemaining(r) };
   }
 
-  private async requireChannel(caller: Caller, channel: Channel): Promise<void> {
-    if (caller.sandbox) return;
-    let account = caller.account;
+  /** Refuses a channel nothing can deliver on; answers a promise only when it must read the account again. */
+  private requireChannel(caller: Caller, channel: Channel): Promise<void> | undefined {
+    if (caller.sandbox) return undefined;
     // The caller's account may be a few seconds old (auth cache): a webhook just configured counts.
-    if (channel === 'webhook' && !account.webhookUrl) account = (await this.store.getAccount(account.id)) ?? account;
+    if (channel === 'webhook' && !caller.account.webhookUrl) {
+      return this.store.getAccount(caller.account.id).then((fresh) => this.refuseUnavailable(fresh ?? caller.account, channel));
+    }
+    this.refuseUnavailable(caller.account, channel);
+    return undefined;
+  }
+
+  private refuseUnavailable(account: Account, channel: Channel): void {
     if (!this.deps.channels.isAvailable(account, channel)) {
       throw new OtpError('channel_unavailable', `No provider is configured for the '${channel}' channel.`, {
         fields: [{ field: 'channel', detail: `'${channel}' has no configured provider` }],
@@ -371,14 +388,26 @@ export class Engine {
  * a create carrying one is the caller's error, whichever dialect it came through.
  */
 function refuseNul(input: CreateInput): void {
-  const text: Array<[string, string | undefined]> = [
-    ['sender', input.sender], ['reference', input.reference], ['app_name', input.appName], ['message', input.message],
-    ['locale', input.locale], ['template_id', input.templateId], ['code', input.code],
-    ...Object.entries(input.metadata ?? {}).flatMap(([k, v]): Array<[string, string]> => [[`metadata`, k], [`metadata.${k}`, v]]),
-  ];
-  const bad = text.find(([, v]) => typeof v === 'string' && v.includes('\u0000'));
-  if (bad) {
-    throw new OtpError('invalid_request', `\`${bad[0]}\` must not contain NUL characters.`, { fields: [{ field: bad[0], detail: 'contains a NUL character' }] });
+  // Field by field, with no list built: this runs on every create.
+  hasNul('sender', input.sender);
+  hasNul('reference', input.reference);
+  hasNul('app_name', input.appName);
+  hasNul('message', input.message);
+  hasNul('locale', input.locale);
+  hasNul('template_id', input.templateId);
+  hasNul('code', input.code);
+  if (input.metadata) {
+    for (const [k, v] of Object.entries(input.metadata)) {
+      hasNul('metadata', k);
+      hasNul(`metadata.${k}`, v);
+    }
+  }
+}
+
+/** Throws `invalid_request` naming `field` when `v` is a string with a NUL in it. */
+function hasNul(field: string, v: unknown): void {
+  if (typeof v === 'string' && v.includes('\u0000')) {
+    throw new OtpError('invalid_request', `\`${field}\` must not contain NUL characters.`, { fields: [{ field, detail: 'contains a NUL character' }] });
   }
 }
 

@@ -91,13 +91,18 @@ export function startPostbacks(events: EventBus, state: OtpState, log: Logger): 
     log.warn({ ...ctx, host: new URL(url).host, error: last }, 'd7 postback gave up');
   };
 
-  const unsubscribe = events.subscribe(async (e) => {
-    if (e.type !== 'verification.delivered' && e.type !== 'verification.delivery_failed') return;
-    if (!isD7Payload(e.verification.payload)) return;
+  /** The postback of a delivery event with a D7 payload. */
+  const postback = async (e: VerificationEvent): Promise<void> => {
     const settings = await settingsOf(e);
     const url = e.type === 'verification.delivered' ? settings?.successUrl : settings?.failureUrl;
     if (!settings || !url) return;
     await post(url, JSON.stringify(postbackBody(e, settings)), { verification_id: e.verification.id, event: e.type });
+  };
+  // Synchronous for every other event (two of them on each verification's path): no promise to make and settle.
+  const unsubscribe = events.subscribe((e) => {
+    if (e.type !== 'verification.delivered' && e.type !== 'verification.delivery_failed') return;
+    if (!isD7Payload(e.verification.payload)) return;
+    return postback(e);
   });
 
   return () => {
