@@ -39,6 +39,9 @@ const USAGE = `npm run bench -- [options]
   --log-level LEVEL    otpd's log level; its log goes to a file (info)
   --json FILE          write the results as JSON
   --cpu-prof DIR       V8 CPU profile of each otpd process
+  --node-args "ARGS"   node flags for this checkout's otpd only, not --against's (e.g. "--parallel-scavenge",
+                       or "--trace-gc --trace-gc-nvp" with --keep-logs)
+  --keep-logs          keep the run's folder (otpd's logs, the SQLite files) and print where it is
   --preload N          bulk-load N past verifications before otpd starts (0)
   --preload-days D     days the preload spans (--retention)
   --retention D        OTPD_RETENTION_DAYS for otpd (7)
@@ -68,6 +71,10 @@ function parse() {
         json: { type: 'string' },
         /** Write a V8 CPU profile of each otpd process into this folder (node --cpu-prof). */
         'cpu-prof': { type: 'string' },
+        /** Node flags for this checkout's otpd (not --against's): a runtime setting compared on one build. */
+        'node-args': { type: 'string', default: '' },
+        /** Keep the temporary folder with otpd's logs instead of removing it. */
+        'keep-logs': { type: 'boolean', default: false },
         /** Bulk-load this many past verifications (one send each) into each fresh database before otpd starts. */
         preload: { type: 'string', default: '0' },
         /** Passed to otpd as OTPD_RETENTION_DAYS; also the days the preloaded verifications span unless --preload-days says otherwise. */
@@ -104,6 +111,8 @@ if (!Number.isSafeInteger(preloadRows) || preloadRows < 0) fail(`--preload ${arg
 if (!Number.isInteger(retentionDays) || retentionDays < 1) fail(`--retention ${args.retention}: whole days, at least 1`);
 const preloadDays = args['preload-days'] === undefined ? retentionDays : Number(args['preload-days']);
 if (!Number.isInteger(preloadDays) || preloadDays < 1) fail(`--preload-days ${args['preload-days']}: whole days, at least 1`);
+/** Node flags for this checkout's otpd only (`--node-args`). */
+const THIS_NODE_ARGS = args['node-args'].split(' ').filter(Boolean);
 /** The other build's CLI, when `--against` names one. */
 const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
 if (AGAINST_CLI !== undefined) {
@@ -187,7 +196,7 @@ async function database(store: string, dir: string): Promise<{ url: string; targ
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One otpd (this build's, or the `--against` build's `cli`) on a fresh database of `store`, under the load. */
-async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number, cli = CLI): Promise<Measured> {
+async function runOtpd(store: string, dir: string, concurrency: number, duration: number, warmup: number, cli = CLI, nodeArgs = THIS_NODE_ARGS): Promise<Measured> {
   const db = await database(store, dir);
   let loaded: PreloadResult | undefined;
   try {
@@ -201,7 +210,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
   const env = benchEnv(port, db.url, args['log-level'], { ...(sink ? liveEnv(sink.url) : {}), OTPD_RETENTION_DAYS: String(retentionDays) });
   const log = openSync(join(dir, `otpd-${store}.log`), 'w');
   const profile = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['cpu-prof'])] : [];
-  const otpd = spawn(process.execPath, [...profile, cli, 'serve'], { env, stdio: ['ignore', log, log] });
+  const otpd = spawn(process.execPath, [...profile, ...nodeArgs, cli, 'serve'], { env, stdio: ['ignore', log, log] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`, otpd);
     const key = createKey(cli, env, !sink);
@@ -299,9 +308,9 @@ async function main(): Promise<void> {
         }
         // Which build goes first alternates by round, so a machine that slows down over the run favours neither.
         const thisFirst = round % 2 === 0;
-        if (!thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI);
+        if (!thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI, []);
         results[store] = await runOtpd(store, dir, concurrency, duration, warmup);
-        if (thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI);
+        if (thisFirst) other[store] = await runOtpd(store, dir, concurrency, duration, warmup, AGAINST_CLI, []);
       }
       const ratios = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.pairsPerSecond / bareResult.pairsPerSecond]));
       for (const [k, r] of Object.entries(other)) {
@@ -327,7 +336,8 @@ async function main(): Promise<void> {
     }
   } finally {
     if (bare && bare.exitCode === null) bare.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (args['keep-logs']) process.stdout.write(`kept: ${dir} (otpd's logs and database files)\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
