@@ -39,7 +39,7 @@ const USAGE = `npm run bench -- [options]
   --log-level LEVEL    otpd's log level; its log goes to a file (info)
   --json FILE          write the results as JSON
   --cpu-prof DIR       V8 CPU profile of each otpd process
-  --node-args="ARGS"   node flags for this checkout's otpd only, not --against's (e.g. --node-args="--parallel-scavenge",
+  --node-args="ARGS"   node flags for this checkout's otpd only, not --against's (e.g. --node-args="--no-parallel-scavenge",
                        or "--trace-gc --trace-gc-nvp" with --keep-logs)
   --keep-logs          keep the run's folder (otpd's logs, the SQLite files) and print where it is
   --preload N          bulk-load N past verifications before otpd starts (0)

@@ -13,7 +13,6 @@ import { DIALECT_NAMES, type DialectName } from '../dialects/names.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createOtpd, openStore, serve, shutdown, VERSION } from '../main.js';
 import { KeyRing } from '../tokens/keys.js';
-import { scavengeOnMainThread } from './gc.js';
 
 const USAGE = `otpd ${VERSION}: self-hosted OTP verification
 
@@ -71,9 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (cmd === 'serve') {
-    const mainThreadScavenge = scavengeOnMainThread();
     const o = await createOtpd(config);
-    if (mainThreadScavenge) o.logger.debug('V8 parallel scavenge off: young-generation collections run on the main thread (node --parallel-scavenge keeps it on)');
     const stop = async (signal: string) => {
       o.logger.info({ signal }, 'shutting down: no new requests, finishing deliveries in flight');
       process.exit(await shutdown(o, config.shutdownTimeoutMs));
