@@ -266,7 +266,7 @@ export class Engine {
     // The pumping guard's conversion count; the answer does not depend on it, so nobody waits for it.
     void this.deps.guard?.approved(caller.account, r.to).catch(() => undefined);
     const issued = this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
-    const token = issued instanceof Promise ? await issued : issued;
+    const token = 'then' in issued ? await issued : issued;
     this.events.checked?.('approved');
     return { id: r.id, record: r, valid: true, reason: 'approved', attemptsRemaining: attemptsRemaining(r), token: token.token, tokenExpiresAt: token.expiresAt };
   }

@@ -65,7 +65,7 @@ export class Guard {
   /** The limits in force for an account: its overrides over the installation defaults (built once per overrides object). */
   limitsOf(account: Account): Readonly<RateLimits> {
     const o = account.settings?.guard?.limits;
-    if (!o) return this.defaults.limits;
+    if (!o || typeof o !== 'object') return this.defaults.limits;
     let m = this.mergedLimits.get(o);
     if (!m) this.mergedLimits.set(o, (m = { ...this.defaults.limits, ...o }));
     return m;
@@ -73,7 +73,7 @@ export class Guard {
 
   private pumpingOf(account: Account): Readonly<PumpingRules> {
     const o = account.settings?.guard?.pumping;
-    if (!o) return this.defaults.pumping;
+    if (!o || typeof o !== 'object') return this.defaults.pumping;
     let m = this.mergedPumping.get(o);
     if (!m) this.mergedPumping.set(o, (m = { ...this.defaults.pumping, ...o }));
     return m;
