@@ -8,16 +8,25 @@ import { runPairs } from './client.js';
 import { benchEnv, createKey, freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+/**
+ * V8 in predictable mode, with fixed seeds, for both builds. Without it, GC and compilation run on
+ * helper threads whenever they get to them, and string hashing takes a new seed every start: one
+ * build's rounds moved by up to 4.6 % (10,000 pairs of warm-up did not help), fixed seeds alone 2.7 %,
+ * all of it about 1.3 %.
+ */
+const PREDICTABLE = ['--predictable', '--hash-seed=1', '--random-seed=1'];
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 const USAGE = `npm run bench:instructions -- [options]
 
 Counts, with valgrind's callgrind, the instructions otpd's main thread executes per sandbox
-create+check pair on SQLite. Unlike pairs/s on a shared VM, the count barely moves between
-identical runs (mostly within 1 %; take the median of --rounds 3, as a round now and then runs a few
-per cent high), so a change of 2 % shows. It leaves out the
-kernel (system calls) and waiting, and an instruction of one kind costs more time than another:
-confirm a gain with \`npm run bench -- --against\` when the machine allows.
+create+check pair on SQLite. otpd runs with V8 in its predictable mode (node --predictable, fixed
+hash and random seeds): garbage collection and JIT compilation happen on the main thread and are
+counted, in the same way every run. Rounds of one build then agree within about 1.3 %, and one build
+checked out twice read 0.990, where pairs/s on a shared VM wander by 30 %: take the median of
+--rounds 3, and trust a change of 2 % or more. It leaves out the kernel (system calls) and waiting,
+and an instruction of one kind costs more time than another: confirm a gain with
+\`npm run bench -- --against\` when the machine allows.
 
   --pairs N           pairs counted (3000)
   --warmup N          pairs run first, not counted, so the JIT has settled (3000)
@@ -114,7 +123,7 @@ async function count(cli: string): Promise<Count> {
     const env = benchEnv(port, `sqlite:${join(dir, 'otpd.sqlite')}`, 'info');
     const out = join(dir, 'callgrind.out');
     // Counting starts off (the start-up is not counted) and each thread gets its own dump, the main thread's first.
-    otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', vgdb, `--callgrind-out-file=${out}`, process.execPath, cli, 'serve'], {
+    otpd = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', vgdb, `--callgrind-out-file=${out}`, process.execPath, ...PREDICTABLE, cli, 'serve'], {
       env,
       stdio: ['ignore', log, log],
     });
