@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPairs } from './client.js';
-import { benchEnv, createKey, freePort, stop, waitReady } from './process.js';
+import { againstCli, benchEnv, createKey, freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 /**
@@ -69,19 +69,12 @@ const pairs = whole('pairs', args.pairs, 1);
 const warmup = whole('warmup', args.warmup, 0);
 const concurrency = whole('concurrency', args.concurrency, 1);
 const rounds = whole('rounds', args.rounds, 1);
-const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
 } catch {
   fail('valgrind is not installed (Debian: apt-get install valgrind)');
 }
-if (AGAINST_CLI !== undefined) {
-  try {
-    readFileSync(AGAINST_CLI);
-  } catch {
-    fail(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
-  }
-}
+const AGAINST_CLI = againstCli(args.against, fail);
 
 /** Total instructions (`Ir`) in a callgrind dump: its `summary:` or `totals:` line. */
 function totalInstructions(dump: string): number {
@@ -93,7 +86,7 @@ function totalInstructions(dump: string): number {
 interface Count {
   /** Main-thread instructions per pair. */
   main: number;
-  /** Instructions of every thread per pair (the JIT compiler and GC helpers as well). */
+  /** Instructions of every thread per pair (in predictable mode GC and compilation are on the main thread; this adds libuv's and SQLite's). */
   all: number;
 }
 

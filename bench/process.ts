@@ -1,6 +1,8 @@
 // Child servers for the benches: otpd's settings and first key, a free loopback port, waiting until a server answers, stopping it.
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 
 /** OTPD_SECRET of every bench otpd (the preloader seals codes with it too). */
 export const BENCH_SECRET = 'bench-secret-not-for-production-0123456789';
@@ -26,6 +28,14 @@ export function benchEnv(port: number, databaseUrl: string, logLevel: string, ex
 export function createKey(cli: string, env: NodeJS.ProcessEnv, sandbox: boolean): string {
   const out = execFileSync(process.execPath, [cli, 'keys', 'create', '--account', 'default', ...(sandbox ? ['--sandbox'] : [])], { env, encoding: 'utf8' });
   return out.trim().split('\n').pop()!;
+}
+
+/** The built CLI of the checkout `--against` names (undefined without one); `fail` when it is not built. */
+export function againstCli(dir: string | undefined, fail: (message: string) => never): string | undefined {
+  if (dir === undefined) return undefined;
+  const cli = join(resolve(dir), 'dist/src/cli/main.js');
+  if (!existsSync(cli)) fail(`--against ${dir}: no ${cli}; run npm install and npm run build there first`);
+  return cli;
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */

@@ -11,7 +11,7 @@ import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
 import { startSmsSink, type SmsSink } from './sms-sink.js';
-import { BENCH_SECRET, benchEnv, createKey, freePort, stop, waitReady } from './process.js';
+import { againstCli, BENCH_SECRET, benchEnv, createKey, freePort, stop, waitReady } from './process.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -114,14 +114,7 @@ if (!Number.isInteger(preloadDays) || preloadDays < 1) fail(`--preload-days ${ar
 /** Node flags for this checkout's otpd only (`--node-args`). */
 const THIS_NODE_ARGS = args['node-args'].split(' ').filter(Boolean);
 /** The other build's CLI, when `--against` names one. */
-const AGAINST_CLI = args.against === undefined ? undefined : join(resolve(args.against), 'dist/src/cli/main.js');
-if (AGAINST_CLI !== undefined) {
-  try {
-    readFileSync(AGAINST_CLI);
-  } catch {
-    fail(`--against ${args.against}: no ${AGAINST_CLI}; run npm install and npm run build there first`);
-  }
-}
+const AGAINST_CLI = againstCli(args.against, fail);
 const providerMs = Number(args['provider-ms']);
 const providerSlowMs = Number(args['provider-slow']);
 for (const [name, v] of [['--provider-ms', providerMs], ['--provider-slow', providerSlowMs]] as const) {

@@ -268,7 +268,10 @@ export class Engine {
     const issued = this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
     const token = 'then' in issued ? await issued : issued;
     this.events.checked?.('approved');
-    return { id: r.id, record: r, valid: true, reason: 'approved', attemptsRemaining: attemptsRemaining(r), token: token.token, tokenExpiresAt: token.expiresAt };
+    const approved = this.result(r, 'approved');
+    approved.token = token.token;
+    approved.tokenExpiresAt = token.expiresAt;
+    return approved;
   }
 
   /** Checks a code against the newest pending verification for `to` (else the newest of any status). */

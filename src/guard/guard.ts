@@ -46,6 +46,14 @@ interface Rule {
   keep?: number;
 }
 
+/** `overrides` over `defaults`, merged once per overrides object; no overrides (or not an object) is the defaults. */
+function mergedOnce<T extends object>(cache: WeakMap<object, Readonly<T>>, defaults: Readonly<T>, overrides: Partial<T> | undefined): Readonly<T> {
+  if (!overrides || typeof overrides !== 'object') return defaults;
+  let m = cache.get(overrides);
+  if (!m) cache.set(overrides, (m = { ...defaults, ...overrides }));
+  return m;
+}
+
 export class Guard {
   private blocks = new Map<string, PrefixBlock>();
   private blocksUntil = 0;
@@ -64,19 +72,11 @@ export class Guard {
 
   /** The limits in force for an account: its overrides over the installation defaults (built once per overrides object). */
   limitsOf(account: Account): Readonly<RateLimits> {
-    const o = account.settings?.guard?.limits;
-    if (!o || typeof o !== 'object') return this.defaults.limits;
-    let m = this.mergedLimits.get(o);
-    if (!m) this.mergedLimits.set(o, (m = { ...this.defaults.limits, ...o }));
-    return m;
+    return mergedOnce(this.mergedLimits, this.defaults.limits, account.settings?.guard?.limits);
   }
 
   private pumpingOf(account: Account): Readonly<PumpingRules> {
-    const o = account.settings?.guard?.pumping;
-    if (!o || typeof o !== 'object') return this.defaults.pumping;
-    let m = this.mergedPumping.get(o);
-    if (!m) this.mergedPumping.set(o, (m = { ...this.defaults.pumping, ...o }));
-    return m;
+    return mergedOnce(this.mergedPumping, this.defaults.pumping, account.settings?.guard?.pumping);
   }
 
   /** The destination prefix the pumping detector tracks, e.g. "+44770"; null for non-phone recipients. */
