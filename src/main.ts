@@ -25,6 +25,7 @@ import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { KeyRing } from './tokens/keys.js';
+import { SignAhead } from './tokens/sign-ahead.js';
 import { TokenService } from './tokens/tokens.js';
 
 /** The package version; this file runs from src/ (tests) and from dist/src/ (built). */
@@ -67,6 +68,8 @@ export interface Otpd {
   webhooks: WebhookDispatcher;
   /** Rate limits, geo rules and the pumping guard. */
   guard: Guard;
+  /** Signs approving checks' tokens on a thread of its own (absent with OTPD_SIGN_AHEAD=off). */
+  signAhead: SignAhead | undefined;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -150,7 +153,8 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   });
   onReceipt = (messageId, status, error) => void worker.receipt(messageId, status, error);
   const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
-  const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds);
+  const ahead = config.signAhead === 'on' ? new SignAhead(ring, config.issuer, config.tokenTtlSeconds) : undefined;
+  const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds, ahead);
   const policy = {
     ...DEFAULT_POLICY,
     codeLength: config.codeLength,
@@ -233,11 +237,13 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
     events: bus,
     webhooks: dispatcher,
     guard,
+    signAhead: ahead,
     logger,
     async close() {
       housekeeping.stop();
       await Promise.all([app.close(), ...dialects.map((d) => d.server?.close())]);
-      await Promise.all([worker.stop(), dispatcher.stop()]);
+      await Promise.all([worker.stop(), dispatcher.stop(), ahead?.close()]);
+      if (ahead) logger.info({ signed_ahead: ahead.counts.taken, signed_inline: ahead.counts.inline }, 'sign-ahead stopped');
       recorder.detach();
       await channelSetup.close();
       await store.close();

@@ -11,7 +11,7 @@ import { DEFAULT_POLICY, IDEMPOTENCY_TTL_MS, type VerificationPolicy } from './p
 import { normaliseAnyRecipient, normaliseRecipient } from './recipient.js';
 import type { Account, Channel, CheckReason, CodeType, Scope, SendRecord, VerificationRecord } from './types.js';
 import { attemptsRemaining, decideCheck, reasonNotCheckable, resendRefusal } from './verification.js';
-import type { IdempotencyInput, InsertResult, NewSend, Store } from '../store/types.js';
+import type { AttemptResult, IdempotencyInput, InsertResult, NewSend, Store } from '../store/types.js';
 
 /** The largest `payload` a verification carries (it is stored and echoed in every event). */
 export const MAX_PAYLOAD_BYTES = 4096;
@@ -72,8 +72,14 @@ export interface ChannelDirectory {
 }
 
 export interface TokenIssuer {
-  /** A signed proof token; synchronous where signing is (a promise is awaited, a value is not). */
-  issue(claims: { sub: string; verification_id: string; account: string; channel: string }): IssuedProof | Promise<IssuedProof>;
+  /** A signed proof token; synchronous where signing is (a promise is awaited, a value is not). `prepared` is `prepare`'s handle. */
+  issue(claims: { sub: string; verification_id: string; account: string; channel: string }, prepared?: number): IssuedProof | Promise<IssuedProof>;
+  /** A verification was just created (its token may then be signed ahead of its check). */
+  expect?(v: { id: string; account: string; to: string; channel: string; codeHash: Buffer }): void;
+  /** A check arrived: start on the token it gets if it approves; a handle, or undefined. */
+  prepare?(account: string, verificationId: string, codeHash: Buffer): number | undefined;
+  /** The check with this handle did not approve. */
+  release?(handle: number): void;
 }
 
 export interface IssuedProof {
@@ -165,6 +171,8 @@ export class Engine {
       const res: InsertResult = await this.store.insertVerification(record, send, now, idem);
       if (res.kind !== 'idempotent_replay') for (const x of res.expired ?? []) this.publish('verification.expired', x, now);
       if (res.kind === 'created') {
+        const r = res.record;
+        this.deps.tokens.expect?.({ id: r.id, account: accountId, to: r.to, channel: r.channel, codeHash: record.codeHash });
         this.events.created?.(input.channel);
         this.publish('verification.created', res.record, now);
         if (!caller.sandbox) this.events.queued?.();
@@ -247,7 +255,17 @@ export class Engine {
     const now = this.clock.now();
     // One HMAC serves both stores: PostgreSQL compares it in SQL, SQLite in `decide` (the row's id is `id`).
     const codeHash = this.secrets.hashCode(id, code);
-    const res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.hashMatches(codeHash, r.codeHash)), { codeHash });
+    const tokens = this.deps.tokens;
+    // While the attempt commits, another thread may sign the token this check gets if it approves.
+    const prepared = tokens.prepare?.(caller.account.id, id, codeHash);
+    let res: AttemptResult;
+    try {
+      res = await this.store.attempt(caller.account.id, id, now, (r) => decideCheck(r, this.secrets.hashMatches(codeHash, r.codeHash)), { codeHash });
+    } catch (e) {
+      if (prepared !== undefined) tokens.release?.(prepared);
+      throw e;
+    }
+    if (prepared !== undefined && !(res.counted && res.transition === 'approved')) tokens.release?.(prepared);
     if (!res.record) throw notFound();
     if (!res.counted) return this.result(res.record, reasonNotCheckable(res.record, now));
     if (res.transition) this.publish(`verification.${res.transition}`, res.record, now);
@@ -265,7 +283,7 @@ export class Engine {
     const r = res.record;
     // The pumping guard's conversion count; the answer does not depend on it, so nobody waits for it.
     void this.deps.guard?.approved(caller.account, r.to).catch(() => undefined);
-    const issued = this.deps.tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel });
+    const issued = tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel }, prepared);
     const token = 'then' in issued ? await issued : issued;
     this.events.checked?.('approved');
     const approved = this.result(r, 'approved');

@@ -3,6 +3,7 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { randomUUID, sign } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { KeyRing } from './keys.js';
+import type { Expected, SignAhead } from './sign-ahead.js';
 
 export interface ProofClaims {
   sub: string;
@@ -28,13 +29,34 @@ export class TokenService {
     private readonly clock: Clock,
     private readonly issuer: string,
     private readonly ttlSeconds: number,
+    /** Signs a matching check's token on another thread while its attempt commits; absent, every token is signed here. */
+    private readonly ahead?: SignAhead,
   ) {}
+
+  /** Tells sign-ahead about a verification just created, so its check's token can be signed early. */
+  expect(v: Expected): void {
+    this.ahead?.expect(v);
+  }
+
+  /** Starts signing the token a check would get if it approves; a handle for `issue` or `release`. */
+  prepare(account: string, verificationId: string, codeHash: Buffer): number | undefined {
+    return this.ahead?.prepare(account, verificationId, codeHash, Math.floor(this.clock.now() / 1000));
+  }
+
+  /** Gives back a prepared token whose check did not approve. */
+  release(handle: number): void {
+    this.ahead?.release(handle);
+  }
 
   /** Each signing key's encoded JWS header: the same for every token the key signs. */
   private readonly headers = new Map<string, string>();
 
   /** Signs a proof that `claims.sub` was verified just now. Synchronous: the signature is one node:crypto call. */
-  issue(claims: ProofClaims): IssuedToken {
+  issue(claims: ProofClaims, prepared?: number): IssuedToken {
+    if (prepared !== undefined && this.ahead) {
+      const t = this.ahead.take(prepared, claims.sub, claims.channel);
+      if (t) return { token: t.token, expiresAt: (t.iat + this.ttlSeconds) * 1000 };
+    }
     const key = this.ring.current;
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + this.ttlSeconds;
