@@ -153,7 +153,10 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   });
   onReceipt = (messageId, status, error) => void worker.receipt(messageId, status, error);
   const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
-  const ahead = config.signAhead === 'on' ? new SignAhead(ring, config.issuer, config.tokenTtlSeconds) : undefined;
+  const ahead =
+    config.signAhead === 'on'
+      ? new SignAhead(ring, config.issuer, config.tokenTtlSeconds, (e) => logger.error({ err: e }, 'sign-ahead thread failed; tokens are signed on the event loop'))
+      : undefined;
   const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds, ahead);
   const policy = {
     ...DEFAULT_POLICY,

@@ -8,8 +8,8 @@
  * code hash) says a verification was created here. SIGN (f64 iat; id, account, kid, code hash) says a
  * check for it arrived: when the hash is the one expected, the thread signs the token that check would
  * be answered with if it approves, and answers (token, to, channel). Anything else answers FAILED, and
- * main signs on its own as before. EXPECTs are handled before SIGNs, so a check never overtakes the
- * create it follows.
+ * main signs on its own as before. The EXPECTs a scan finds are handled before its SIGNs: a check's
+ * create was announced a round trip to the client earlier, so its EXPECT is already queued or done.
  */
 export const SIGN_AHEAD_PROGRAM = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
@@ -67,6 +67,9 @@ function signFor(i) {
   // Not constant-time, and it need not be: nothing a caller sees depends on it (a wrong code is
   // answered the same whether or not anything was signed), and it compares HMACs, not codes.
   if (!e || e.account !== account || e.hash !== hash) return false;
+  // One token per verification (it is approved once): forgotten before signing, so a replayed
+  // correct code never costs a second signature, even when this one fails.
+  expected.delete(id);
   let k = keys.get(kid);
   if (!k) { drainKeys(); k = keys.get(kid); }
   if (!k) return false;
@@ -81,10 +84,7 @@ function signFor(i) {
   let at = put(L.answerAt(i), end, input + '.' + sig.toString('base64url'));
   if (at >= 0) at = put(at, end, e.to);
   if (at >= 0) at = put(at, end, e.channel);
-  if (at < 0) return false;
-  // One token per verification: it is approved once.
-  expected.delete(id);
-  return true;
+  return at >= 0;
 }
 /** Handles every queued slot, EXPECTs first; answers how many it found. */
 function work() {

@@ -56,6 +56,8 @@ export class SignAhead {
     private readonly ring: KeyRing,
     issuer: string,
     ttlSeconds: number,
+    /** Told once if the thread fails (its signing then falls back to the event loop for good). */
+    onFailure: (e: unknown) => void = () => undefined,
     maxExpected = MAX_EXPECTED,
   ) {
     const { port1, port2 } = new MessageChannel();
@@ -68,7 +70,7 @@ export class SignAhead {
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // A failed thread only means main signs every token itself again.
-    this.worker.on('error', () => undefined);
+    this.worker.on('error', (e) => onFailure(e));
     this.worker.once('exit', () => (this.dead = true));
     this.worker.unref();
     this.port.unref();
@@ -117,10 +119,11 @@ export class SignAhead {
 
   /**
    * The token signed for `handle` if it was signed for recipient `to` on `channel` (a resend may have
-   * moved the verification to another channel since the create), or undefined: main signs it itself.
+   * moved the verification to another channel since the create) at most a second before `nowSeconds`,
+   * or undefined: main signs it itself.
    * The slot is free again either way.
    */
-  take(handle: number, to: string, channel: string): AheadToken | undefined {
+  take(handle: number, to: string, channel: string, nowSeconds: number): AheadToken | undefined {
     const i = handle & (L.SLOTS - 1);
     const s = L.stateAt(i);
     if (this.i32[s + 1] !== (handle | 0)) return this.inline();
@@ -131,7 +134,8 @@ export class SignAhead {
         const o = { at: L.answerAt(i) };
         const t = { iat: this.buf.readDoubleLE(L.requestAt(i)), token: this.field(o, 'latin1'), to: this.field(o, 'utf8'), channel: this.field(o, 'utf8') };
         Atomics.store(this.i32, s, L.FREE);
-        if (t.to !== to || t.channel !== channel) return this.inline();
+        // Issued when the check arrived: an attempt that took over a second (a lock wait) gets a fresh token.
+        if (t.to !== to || t.channel !== channel || nowSeconds - t.iat > 1) return this.inline();
         this.counts.taken++;
         return t;
       }
@@ -155,6 +159,13 @@ export class SignAhead {
     return this.i32[s + 1] === (handle | 0) && (st === L.DONE || st === L.FAILED);
   }
 
+  /** Slots not free (for tests): requests queued or being answered, answers not yet taken. */
+  inUse(): number {
+    let n = 0;
+    for (let i = 0; i < L.SLOTS; i++) if (Atomics.load(this.i32, L.stateAt(i)) !== L.FREE) n++;
+    return n;
+  }
+
   /** Hands back a handle whose check did not approve. */
   release(handle: number): void {
     const i = handle & (L.SLOTS - 1);
@@ -171,6 +182,8 @@ export class SignAhead {
   /** Stops the thread. */
   async close(): Promise<void> {
     Atomics.store(this.i32, L.CTL_STOP, 1);
+    // Cleared first, so a thread that is just about to wait does not wait out its timeout.
+    Atomics.store(this.i32, L.CTL_SLEEPING, 0);
     Atomics.notify(this.i32, L.CTL_SLEEPING);
     this.worker.ref();
     let timer: NodeJS.Timeout | undefined;

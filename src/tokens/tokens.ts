@@ -54,7 +54,7 @@ export class TokenService {
   /** Signs a proof that `claims.sub` was verified just now. Synchronous: the signature is one node:crypto call. */
   issue(claims: ProofClaims, prepared?: number): IssuedToken {
     if (prepared !== undefined && this.ahead) {
-      const t = this.ahead.take(prepared, claims.sub, claims.channel);
+      const t = this.ahead.take(prepared, claims.sub, claims.channel, Math.floor(this.clock.now() / 1000));
       if (t) return { token: t.token, expiresAt: (t.iat + this.ttlSeconds) * 1000 };
     }
     const key = this.ring.current;
