@@ -1,4 +1,5 @@
 // Composition root: config -> store -> channels -> engine -> worker -> http.
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -153,8 +154,9 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   });
   onReceipt = (messageId, status, error) => void worker.receipt(messageId, status, error);
   const ring = await KeyRing.open(store, secrets, clock, config.tokenAlg);
+  // On a single CPU the thread could only take turns with the event loop, and its hand-over costs extra.
   const ahead =
-    config.signAhead === 'on'
+    config.signAhead === 'on' && availableParallelism() > 1
       ? new SignAhead(ring, config.issuer, config.tokenTtlSeconds, (e) => logger.error({ err: e }, 'sign-ahead thread failed; tokens are signed on the event loop'))
       : undefined;
   const tokens = new TokenService(ring, clock, config.issuer, config.tokenTtlSeconds, ahead);

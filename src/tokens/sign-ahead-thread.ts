@@ -14,7 +14,7 @@
 export const SIGN_AHEAD_PROGRAM = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { sign, randomUUID } = require('node:crypto');
-const { sab, port, issuer, ttl, maxExpected, spinMs } = workerData;
+const { sab, port, issuer, ttl, maxExpected } = workerData;
 // The same offsets as sign-ahead-layout.ts, from the numbers it sent.
 const L = Object.assign({}, workerData.L);
 L.stateAt = (i) => (L.CTL_BYTES + i * L.SLOT_BYTES) / 4;
@@ -121,14 +121,12 @@ function anyQueued() {
   return false;
 }
 drainKeys();
-let idleSince = performance.now();
+// No spinning before sleeping: on two cores shared with other work, looking a moment longer for the
+// next request (50 us) cost more than being woken for it (bench/RESULTS.md).
 while (Atomics.load(i32, L.CTL_STOP) === 0) {
-  if (work() > 0) { idleSince = performance.now(); continue; }
-  // Requests come in bursts (one turn of the event loop): keep looking a moment before sleeping.
-  if (performance.now() - idleSince < spinMs) continue;
+  if (work() > 0) continue;
   Atomics.store(i32, L.CTL_SLEEPING, 1);
   if (!anyQueued() && Atomics.load(i32, L.CTL_STOP) === 0) Atomics.wait(i32, L.CTL_SLEEPING, 1, 1000);
   Atomics.store(i32, L.CTL_SLEEPING, 0);
-  idleSince = performance.now();
 }
 `;

@@ -6,8 +6,6 @@ import { SIGN_AHEAD_PROGRAM } from './sign-ahead-thread.js';
 
 /** How many created verifications the thread remembers (oldest forgotten first): minutes of traffic. */
 export const MAX_EXPECTED = 10_000;
-/** How long the thread keeps looking for work before it sleeps (ms). */
-const SPIN_MS = 0.05;
 /** How long a check waits for a token the thread is signing right now before signing its own (ms). */
 const WAIT_MS = 0.04;
 
@@ -64,7 +62,7 @@ export class SignAhead {
     this.port = port1;
     this.worker = new Worker(SIGN_AHEAD_PROGRAM, {
       eval: true,
-      workerData: { sab: this.sab, port: port2, issuer, ttl: ttlSeconds, maxExpected, spinMs: SPIN_MS, L: L.LAYOUT },
+      workerData: { sab: this.sab, port: port2, issuer, ttl: ttlSeconds, maxExpected, L: L.LAYOUT },
       transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 2 },
     });
