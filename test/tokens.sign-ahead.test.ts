@@ -11,6 +11,7 @@ import { KeyRing } from '../src/tokens/keys.js';
 import { SignAhead } from '../src/tokens/sign-ahead.js';
 import { SLOTS } from '../src/tokens/sign-ahead-layout.js';
 import { TokenService } from '../src/tokens/tokens.js';
+import { signAheadWanted } from '../src/main.js';
 import { startServer, TEST_SECRET, waitFor, type TestServer } from './helpers/server.js';
 
 const clock = new ManualClock();
@@ -173,7 +174,8 @@ describe('sign-ahead in a running otpd', () => {
   let s: TestServer;
   let off: TestServer;
   beforeAll(async () => {
-    [s, off] = await Promise.all([startServer({ clock }), startServer({ clock, env: { OTPD_SIGN_AHEAD: 'off' } })]);
+    // 'on' rather than the default, so the thread runs on a one-CPU machine too.
+    [s, off] = await Promise.all([startServer({ clock, env: { OTPD_SIGN_AHEAD: 'on' } }), startServer({ clock, env: { OTPD_SIGN_AHEAD: 'off' } })]);
   });
   afterAll(async () => Promise.all([s.close(), off.close()]));
 
@@ -209,6 +211,16 @@ describe('sign-ahead in a running otpd', () => {
     const { token } = await pair(s, '+14155553000', 'voice');
     const r = await s.req('POST', '/v1/tokens/verify', { token });
     expect(r.body).toMatchObject({ valid: true, claims: { channel: 'voice', sub: '+14155553000' } });
+  });
+
+  it('runs by default on SQLite with two CPUs or more, not on PostgreSQL or one CPU, unless told', () => {
+    const sqlite = 'sqlite:./data/otpd.sqlite';
+    const pg = 'postgres://otpd@db.example/otpd';
+    expect(signAheadWanted({ signAhead: 'auto', databaseUrl: sqlite }, 2)).toBe(true);
+    expect(signAheadWanted({ signAhead: 'auto', databaseUrl: sqlite }, 1)).toBe(false);
+    expect(signAheadWanted({ signAhead: 'auto', databaseUrl: pg }, 8)).toBe(false);
+    expect(signAheadWanted({ signAhead: 'on', databaseUrl: pg }, 1)).toBe(true);
+    expect(signAheadWanted({ signAhead: 'off', databaseUrl: sqlite }, 8)).toBe(false);
   });
 
   it('with OTPD_SIGN_AHEAD=off, runs no thread and signs every token itself', async () => {

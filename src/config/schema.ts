@@ -19,8 +19,8 @@ export interface Config {
   production: boolean;
   tokenAlg: 'ES256' | 'EdDSA';
   tokenTtlSeconds: number;
-  /** Sign a matching check's token on a thread of its own while its attempt commits ('on'), or always on the event loop. */
-  signAhead: 'on' | 'off';
+  /** Sign a matching check's token on a thread of its own while its attempt commits: 'auto' does on SQLite with two CPUs or more. */
+  signAhead: 'auto' | 'on' | 'off';
   issuer: string;
   codeLength: number;
   codeTtlSeconds: number;
@@ -175,7 +175,7 @@ export const SETTINGS = {
   OTPD_LOG_LEVEL: ['logLevel', 'info', oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')],
   OTPD_TOKEN_ALG: ['tokenAlg', 'ES256', oneOf('ES256', 'EdDSA')],
   OTPD_TOKEN_TTL: ['tokenTtlSeconds', String(DEFAULT_TOKEN_TTL_SECONDS), int(30, 86_400)],
-  OTPD_SIGN_AHEAD: ['signAhead', 'on', oneOf('on', 'off')],
+  OTPD_SIGN_AHEAD: ['signAhead', 'auto', oneOf('auto', 'on', 'off')],
   OTPD_ISSUER: ['issuer', 'otpd', text],
   OTPD_CODE_LENGTH: ['codeLength', String(DEFAULT_POLICY.codeLength), int(POLICY_BOUNDS.codeLength.min, POLICY_BOUNDS.codeLength.max)],
   OTPD_CODE_TTL: ['codeTtlSeconds', String(DEFAULT_POLICY.ttlSeconds), int(POLICY_BOUNDS.ttlSeconds.min, POLICY_BOUNDS.ttlSeconds.max)],
