@@ -69,7 +69,7 @@ export interface Otpd {
   webhooks: WebhookDispatcher;
   /** Rate limits, geo rules and the pumping guard. */
   guard: Guard;
-  /** Signs approving checks' tokens on a thread of its own (absent with OTPD_SIGN_AHEAD=off). */
+  /** Signs approving checks' tokens on a thread of its own; absent when OTPD_SIGN_AHEAD (auto: SQLite, two CPUs or more) leaves it off. */
   signAhead: SignAhead | undefined;
   logger: Logger;
   close(): Promise<void>;
