@@ -158,6 +158,31 @@ describe('sign-ahead, on its own (a real SQLite key ring)', () => {
     expect((await verify(t.token)).sub).toBe(v.claims.sub);
   });
 
+  it('signs EdDSA tokens too, when the ring signs with EdDSA', async () => {
+    const edDir = mkdtempSync(join(tmpdir(), 'otpd-sign-ahead-ed-'));
+    const edStore = new SqliteStore(join(edDir, 'otpd.sqlite'));
+    await edStore.migrate();
+    const edRing = await KeyRing.open(edStore, secrets, clock, 'EdDSA');
+    const edAhead = new SignAhead(edRing, 'otpd', 300);
+    try {
+      const service = new TokenService(edRing, clock, 'otpd', 300, edAhead);
+      const id = 'ver_eddsa';
+      const codeHash = secrets.hashCode(id, '123456');
+      service.expect({ id, account: 'acc_1', to: '+14155550199', channel: 'sms', codeHash });
+      const h = service.prepare('acc_1', id, codeHash)!;
+      await waitFor('the thread to sign', () => (edAhead.settled(h) ? true : undefined));
+      const t = service.issue({ sub: '+14155550199', verification_id: id, account: 'acc_1', channel: 'sms' }, h);
+      expect(edAhead.counts.taken).toBe(1);
+      expect(decodeProtectedHeader(t.token).alg).toBe('EdDSA');
+      const { payload } = await jwtVerify(t.token, createLocalJWKSet(edRing.jwks), { algorithms: ['EdDSA'], issuer: 'otpd', currentDate: new Date(clock.now()) });
+      expect(payload).toMatchObject({ sub: '+14155550199', verification_id: id });
+    } finally {
+      await edAhead.close();
+      await edStore.close();
+      rmSync(edDir, { recursive: true, force: true });
+    }
+  });
+
   it('once its thread has stopped, offers nothing and every token is signed inline', async () => {
     const spare = new SignAhead(ring, 'otpd', 300);
     const service = new TokenService(ring, clock, 'otpd', 300, spare);
