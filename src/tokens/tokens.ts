@@ -53,12 +53,12 @@ export class TokenService {
 
   /** Signs a proof that `claims.sub` was verified just now. Synchronous: the signature is one node:crypto call. */
   issue(claims: ProofClaims, prepared?: number): IssuedToken {
+    const iat = Math.floor(this.clock.now() / 1000);
     if (prepared !== undefined && this.ahead) {
-      const t = this.ahead.take(prepared, claims.sub, claims.channel, Math.floor(this.clock.now() / 1000));
+      const t = this.ahead.take(prepared, claims.sub, claims.channel, iat);
       if (t) return { token: t.token, expiresAt: (t.iat + this.ttlSeconds) * 1000 };
     }
     const key = this.ring.current;
-    const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + this.ttlSeconds;
     // A compact JWS built here and signed with node:crypto: the same bytes jose would make, several times
     // cheaper than WebCrypto's asynchronous sign. jose still verifies every token.
