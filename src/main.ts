@@ -250,6 +250,8 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
       if (ahead) logger.info({ signed_ahead: ahead.counts.taken, signed_inline: ahead.counts.inline }, 'sign-ahead stopped');
       recorder.detach();
       await channelSetup.close();
+      // The pumping guard's approvals not written yet; with the store down they are lost, as they were before.
+      await guard.flush().catch((e: unknown) => logger.warn({ err: e }, 'could not write the last approval counts'));
       await store.close();
     },
   };
