@@ -19,6 +19,7 @@ import { Housekeeping } from './housekeeping.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import { Guard } from './guard/guard.js';
+import { tuneHeapGrowth } from './heap.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookRecorder } from './webhooks/recorder.js';
 import { Subscriptions } from './webhooks/subscriptions.js';
@@ -285,6 +286,8 @@ export async function bootstrap(o: Otpd, out: NodeJS.WritableStream = process.st
 /** Starts serving: bootstrap, worker, listen. Returns the bound address. */
 export async function serve(o: Otpd): Promise<string> {
   const { config, logger } = o;
+  // Process-wide, so here and not in createOtpd (tests run many otpds in one process).
+  const heapGrowth = tuneHeapGrowth(config.heapGrowthPercent);
   if (config.secretSource !== 'env') {
     logger.warn(`OTPD_SECRET is not set: using a ${config.secretSource === 'generated' ? 'newly generated' : 'stored'} development secret in the data folder. Set OTPD_SECRET in production.`);
   }
@@ -299,7 +302,7 @@ export async function serve(o: Otpd): Promise<string> {
   const address = await o.app.listen({ host: config.host, port: config.port });
   for (const d of o.dialects) if (d.server) await d.server.listen({ host: config.host, port: d.port! });
   logger.info({ dialects: Object.fromEntries(o.dialects.map((d) => [d.name, d.at])) }, o.dialects.length ? 'compatible dialects mounted' : 'no compatible dialects mounted (OTPD_DIALECTS=none)');
-  logger.info({ address, store: o.store.kind, version: VERSION }, 'otpd ready: native API at /v1, docs at /docs');
+  logger.info({ address, store: o.store.kind, version: VERSION, heap_growth_percent: heapGrowth }, 'otpd ready: native API at /v1, docs at /docs');
   return address;
 }
 

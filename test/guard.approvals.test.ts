@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/types.js';
 import { startServer, waitFor, type TestServer } from './helpers/server.js';
 
 const HOUR = 3_600_000;
@@ -9,7 +10,7 @@ const now = Date.UTC(2026, 8, 2, 12, 30, 0);
 const hour = Math.floor(now / HOUR) * HOUR;
 
 /** What the store holds for the default account's approvals to a prefix this hour. */
-async function approvalsIn(store: Pick<SqliteStore, 'guard' | 'findAccountByName'>, prefix: string): Promise<number> {
+async function approvalsIn(store: Pick<Store, 'guard' | 'findAccountByName'>, prefix: string): Promise<number> {
   const account = (await store.findAccountByName('default'))!;
   return store.guard.sumWindows(`pa:${account.id}:${prefix}`, hour, hour + 1);
 }

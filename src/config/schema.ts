@@ -21,6 +21,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Sign a matching check's token on a thread of its own while its attempt commits: 'auto' does on SQLite with two CPUs or more. */
   signAhead: 'auto' | 'on' | 'off';
+  /** How far V8 lets the main heap grow past its live size before a full collection, in per cent; 0: V8 decides (see heap.ts). */
+  heapGrowthPercent: number;
   issuer: string;
   codeLength: number;
   codeTtlSeconds: number;
@@ -176,6 +178,7 @@ export const SETTINGS = {
   OTPD_TOKEN_ALG: ['tokenAlg', 'ES256', oneOf('ES256', 'EdDSA')],
   OTPD_TOKEN_TTL: ['tokenTtlSeconds', String(DEFAULT_TOKEN_TTL_SECONDS), int(30, 86_400)],
   OTPD_SIGN_AHEAD: ['signAhead', 'auto', oneOf('auto', 'on', 'off')],
+  OTPD_HEAP_GROWTH: ['heapGrowthPercent', '50', int(0, 1000)],
   OTPD_ISSUER: ['issuer', 'otpd', text],
   OTPD_CODE_LENGTH: ['codeLength', String(DEFAULT_POLICY.codeLength), int(POLICY_BOUNDS.codeLength.min, POLICY_BOUNDS.codeLength.max)],
   OTPD_CODE_TTL: ['codeTtlSeconds', String(DEFAULT_POLICY.ttlSeconds), int(POLICY_BOUNDS.ttlSeconds.min, POLICY_BOUNDS.ttlSeconds.max)],
