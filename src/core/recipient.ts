@@ -37,9 +37,16 @@ export interface PhoneFacts {
   readonly type: string | null;
 }
 
-/** Numbers seen lately: normalising a number and guarding its send (and its check) parse it once. */
-const recent = new Map<string, PhoneFacts | null>();
-const RECENT_MAX = 5_000;
+/**
+ * Numbers seen lately: normalising a number and guarding its send (and its check) parse it once.
+ * Two generations of up to GENERATION numbers each: when the young one is full it becomes the old one
+ * and the old one is dropped whole. A single map that evicted its oldest entry on every insert cost 2 %
+ * of the event loop under load: V8 rebuilt its 5,000-entry table (a large object) each time deleted
+ * entries filled it, and every rebuild left the old table as garbage for a full collection.
+ */
+let young = new Map<string, PhoneFacts | null>();
+let old = new Map<string, PhoneFacts | null>();
+const GENERATION = 2_500;
 
 function remember(e164: string, p: PhoneNumber | null, knownType?: string | null): PhoneFacts | null {
   let facts: PhoneFacts | null = null;
@@ -59,15 +66,20 @@ function remember(e164: string, p: PhoneNumber | null, knownType?: string | null
       },
     };
   }
-  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-  recent.set(e164, facts);
+  if (young.size >= GENERATION) {
+    old = young;
+    young = new Map();
+  }
+  young.set(e164, facts);
   return facts;
 }
 
 /** Country, calling code, national digits and number type of an E.164 number; null for email addresses. */
 export function phoneFacts(e164: string): PhoneFacts | null {
   if (!e164.startsWith('+')) return null;
-  const hit = recent.get(e164);
+  // Not `??`: a number known to be invalid is cached as null.
+  let hit = young.get(e164);
+  if (hit === undefined) hit = old.get(e164);
   if (hit !== undefined) return hit;
   try {
     return remember(e164, parsePhoneNumberWithError(e164));
