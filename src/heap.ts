@@ -13,8 +13,9 @@ import { setFlagsFromString } from 'node:v8';
  * Answers the percent now in force, or null when V8 decides.
  */
 export function tuneHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): number | null {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].find((a) => /^--heap[-_]growing[-_]percent=/.test(a));
-  if (given) return Number(given.split('=')[1]) || null;
+  const args = [...execArgv, ...nodeOptions.split(/\s+/)];
+  const at = args.findIndex((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
+  if (at >= 0) return Number(args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1]) || null;
   if (percent <= 0) return null;
   setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)}`);
   return Math.floor(percent);

@@ -55,6 +55,8 @@ describe('heap growth', () => {
   it('leaves the choice to node when node was started with --heap-growing-percent, and to V8 at 0', () => {
     expect(tuneHeapGrowth(50, ['--heap-growing-percent=30'], '')).toBe(30);
     expect(tuneHeapGrowth(50, [], '--max-old-space-size=512 --heap_growing_percent=70')).toBe(70);
+    expect(tuneHeapGrowth(50, ['--heap-growing-percent', '20'], '')).toBe(20);
+    expect(tuneHeapGrowth(50, ['--heap-growing-percent=0'], '')).toBeNull();
     expect(tuneHeapGrowth(0, [], '')).toBeNull();
   });
 
