@@ -9,13 +9,13 @@ import { setFlagsFromString } from 'node:v8';
  * 1 + percent/100 times the live heap (V8's --heap-growing-percent, which V8 reads at every full
  * collection, so it takes effect when set at start-up). More frequent full collections cost little:
  * they mark on helper threads, and pause the event loop for about 10 ms every several seconds.
- * 0 leaves V8's own heuristics; so does a --heap-growing-percent given to node itself, which wins.
+ * 0 leaves V8's own heuristics; so does a --heap-growing-percent=N given to node itself, which wins
+ * (node takes it on its command line only, not in NODE_OPTIONS; the last one given counts).
  * Answers the percent now in force, or null when V8 decides.
  */
-export function tuneHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): number | null {
-  const args = [...execArgv, ...nodeOptions.split(/\s+/)];
-  const at = args.findIndex((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
-  if (at >= 0) return Number(args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1]) || null;
+export function tuneHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): number | null {
+  const given = execArgv.filter((a) => /^--heap[-_]growing[-_]percent=/.test(a)).pop();
+  if (given !== undefined) return Number(given.slice(given.indexOf('=') + 1)) || null;
   if (percent <= 0) return null;
   setFlagsFromString(`--heap-growing-percent=${Math.floor(percent)}`);
   return Math.floor(percent);

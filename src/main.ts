@@ -170,6 +170,7 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
   };
   const guard = new Guard(store, clock, { limits: config.rateLimits, pumping: config.pumping }, {
     refused: (limit) => metrics.guardRefusals.inc({ limit }),
+    approvalsNotWritten: (e) => logger.warn({ err: e }, 'could not write approval counts for the pumping guard; retrying in a second'),
     prefixBlocked: (b) => {
       metrics.prefixBlocks.inc();
       logger.warn({ account_id: b.accountId, prefix: b.prefix, until: new Date(b.until).toISOString(), reason: b.reason }, 'fraud: destination prefix blocked');
@@ -251,8 +252,8 @@ export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): P
       if (ahead) logger.info({ signed_ahead: ahead.counts.taken, signed_inline: ahead.counts.inline }, 'sign-ahead stopped');
       recorder.detach();
       await channelSetup.close();
-      // The pumping guard's approvals not written yet; with the store down they are lost, as they were before.
-      await guard.flush().catch((e: unknown) => logger.warn({ err: e }, 'could not write the last approval counts'));
+      // The pumping guard's approvals not written yet; with the store down they are dropped.
+      await guard.close().catch((e: unknown) => logger.warn({ err: e }, 'could not write the last approval counts'));
       await store.close();
     },
   };

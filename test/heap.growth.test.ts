@@ -19,7 +19,7 @@ function churn(percent: number): number {
   const program = `
     import v8 from 'node:v8';
     import { tuneHeapGrowth } from ${JSON.stringify(heap)};
-    tuneHeapGrowth(${percent}, [], '');
+    tuneHeapGrowth(${percent}, []);
     const live = Array.from({ length: 200000 }, (_, i) => ({ i, s: 'x'.repeat(40) + i }));
     const ring = new Array(100000);
     let max = 0;
@@ -52,12 +52,11 @@ describe('heap growth', () => {
     expect(capped).toBeLessThan(free * 0.6);
   });
 
-  it('leaves the choice to node when node was started with --heap-growing-percent, and to V8 at 0', () => {
-    expect(tuneHeapGrowth(50, ['--heap-growing-percent=30'], '')).toBe(30);
-    expect(tuneHeapGrowth(50, [], '--max-old-space-size=512 --heap_growing_percent=70')).toBe(70);
-    expect(tuneHeapGrowth(50, ['--heap-growing-percent', '20'], '')).toBe(20);
-    expect(tuneHeapGrowth(50, ['--heap-growing-percent=0'], '')).toBeNull();
-    expect(tuneHeapGrowth(0, [], '')).toBeNull();
+  it('leaves the choice to node when node was started with --heap-growing-percent (the last one counts), and to V8 at 0', () => {
+    expect(tuneHeapGrowth(50, ['--heap-growing-percent=30'])).toBe(30);
+    expect(tuneHeapGrowth(50, ['--heap_growing_percent=70', '--max-old-space-size=512', '--heap-growing-percent=20'])).toBe(20);
+    expect(tuneHeapGrowth(50, ['--heap-growing-percent=0'])).toBeNull();
+    expect(tuneHeapGrowth(0, [])).toBeNull();
   });
 
   it('is applied by serve, which logs it; OTPD_HEAP_GROWTH=0 leaves it to V8', async () => {

@@ -22,6 +22,8 @@ export interface GuardHooks {
   prefixBlocked?(b: PrefixBlock): void;
   /** A request was refused by a limit or guard. */
   refused?(limit: string): void;
+  /** The timer could not write the waiting approval counts; they wait for the next try. */
+  approvalsNotWritten?(error: unknown): void;
 }
 
 export interface SendContext {
@@ -63,6 +65,10 @@ export class Guard {
   /** Approvals not yet in the store, by counter and window (see `approved`). */
   private approvals = new Map<string, CounterHit>();
   private approvalTimer: NodeJS.Timeout | undefined;
+  /** Approval writes under way (the timer's), which `close` waits for. */
+  private readonly writing = new Set<Promise<unknown>>();
+  /** After `close`: approvals are no longer kept, and no timer is started. */
+  private closed = false;
 
   constructor(
     private readonly store: Store,
@@ -138,7 +144,8 @@ export class Guard {
       // Per-minute sends, to tell sends old enough to have converted from those still in flight.
       hits.push(this.hitOf({ key: `pm:${a}:${prefix}`, window: MINUTE, add: 1, limit: 0, name: '' }, now, HOUR));
     }
-    // Approvals waiting to be counted ride along, first, so this create's peek at its prefix's approvals sees them.
+    // Approvals waiting to be counted ride along, first, so this send's peek at its prefix's approvals sees them
+    // (every store merges the hits of one call that share a counter, in call order).
     const riders = this.takeApprovals();
     let counts: number[];
     try {
@@ -210,11 +217,13 @@ export class Guard {
 
   /**
    * After an approval: the prefix converted once more. The count is not written on its own: it waits for
-   * the next create's counters (to any prefix) and goes to the store in that create's round trip, or after
-   * at most APPROVAL_FLUSH_MS when no create comes. Under load that saves a statement (PostgreSQL) or a
-   * row update (SQLite) in every turn with approvals. The detector reads approvals only as an hour's
-   * conversion rate, which a second's delay from other nodes does not move; this node's own creates see
-   * them at once, since they carry them.
+   * the next send's counters (a create or resend, to any prefix) and goes to the store in that send's
+   * round trip, or after at most APPROVAL_FLUSH_MS when no send comes. Under load that saves a statement
+   * (PostgreSQL) or a row update (SQLite) in every turn that has approvals and no creates to merge them
+   * with. The detector reads approvals only as an hour's conversion rate, which a second's delay from
+   * other nodes does not move; this node's sends counted after the approval see it, since they carry it.
+   * A count whose write failed waits again; if the database committed it but the answer was lost, it is
+   * counted twice, which errs towards conversion (before, such a count was dropped).
    */
   approved(account: Account, to: string): void {
     const prefix = this.prefixOf(account, to);
@@ -222,25 +231,45 @@ export class Guard {
     this.wait(this.hitOf({ key: `pa:${account.id}:${prefix}`, window: HOUR, add: 1, limit: 0, name: '' }, this.clock.now(), DAY + HOUR));
   }
 
-  /** Writes the approvals still waiting (see `approved`): by the timer when no create carried them, and at shutdown. */
+  /** Writes the approvals still waiting (see `approved`): by the timer when no send carried them, and at shutdown. */
   async flush(): Promise<void> {
     const riders = this.takeApprovals();
     if (!riders.length) return;
+    const write = this.store.guard.hit(riders);
+    this.writing.add(write);
     try {
-      await this.store.guard.hit(riders);
+      await write;
     } catch (e) {
       this.putBackApprovals(riders);
       throw e;
+    } finally {
+      this.writing.delete(write);
+    }
+  }
+
+  /**
+   * At shutdown, before the store closes (sends have stopped): waits for the timer's write under way,
+   * writes what still waits, and stops keeping approvals. With the store down they are dropped, and
+   * the error is the caller's to log.
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.takeApprovals();
     }
   }
 
   /** Adds an approval count to those waiting, and makes sure the timer will write them. */
   private wait(h: CounterHit): void {
+    if (this.closed) return;
     const slot = `${h.key}\0${h.windowStart}`;
     const waiting = this.approvals.get(slot);
     if (waiting) waiting.add += h.add;
     else this.approvals.set(slot, h);
-    this.approvalTimer ??= setTimeout(() => void this.flush().catch(() => undefined), APPROVAL_FLUSH_MS).unref();
+    this.approvalTimer ??= setTimeout(() => void this.flush().catch((e: unknown) => this.hooks.approvalsNotWritten?.(e)), APPROVAL_FLUSH_MS).unref();
   }
 
   private takeApprovals(): CounterHit[] {

@@ -26,8 +26,9 @@ export interface PrefixBlock {
 
 export interface GuardStore {
   /**
-   * Adds `add` to each counter (counters within one call are distinct), atomically and in one round
-   * trip; returns the counts after, in order (for a hit with `from`, the sum after every add).
+   * Adds `add` to each counter, atomically and in one round trip; returns the counts after, in order (for
+   * a hit with `from`, the sum after every add). Hits of one call may share a counter (the guard's waiting
+   * approvals ride with a send's own hits): each then gets the count as of its place in the call.
    */
   hit(hits: CounterHit[]): Promise<number[]>;
   /** Sum of a key's counters over windows starting in [fromWindow, toWindow). */
