@@ -281,7 +281,7 @@ export class Engine {
       return this.result(res.record, 'incorrect_code');
     }
     const r = res.record;
-    // The pumping guard's conversion count, written later with a create's counters.
+    // The pumping guard's conversion count, written later with a send's counters.
     this.deps.guard?.approved(caller.account, r.to);
     const issued = tokens.issue({ sub: r.to, verification_id: r.id, account: r.accountId, channel: r.channel }, prepared);
     const token = 'then' in issued ? await issued : issued;

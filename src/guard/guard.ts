@@ -14,7 +14,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 /** How long a node trusts its copy of the prefix blocks; an unblock made elsewhere lands within it. */
 const BLOCK_CACHE_MS = 5_000;
-/** Longest an approval waits for a create to carry it to the store (see `approved`). */
+/** Longest an approval waits for a send to carry it to the store (see `approved`). */
 const APPROVAL_FLUSH_MS = 1_000;
 
 export interface GuardHooks {
