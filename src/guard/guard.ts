@@ -2,6 +2,7 @@
 import type { Clock } from '../core/clock.js';
 import { OtpError } from '../core/errors.js';
 import type { Account, Channel } from '../core/types.js';
+import { counterSlot } from '../store/counter-batch.js';
 import type { CounterHit, PrefixBlock } from '../store/guard-types.js';
 import type { Store } from '../store/types.js';
 import { checkGeo, phoneFacts } from './geo.js';
@@ -144,17 +145,7 @@ export class Guard {
       // Per-minute sends, to tell sends old enough to have converted from those still in flight.
       hits.push(this.hitOf({ key: `pm:${a}:${prefix}`, window: MINUTE, add: 1, limit: 0, name: '' }, now, HOUR));
     }
-    // Approvals waiting to be counted ride along, first, so this send's peek at its prefix's approvals sees them
-    // (every store merges the hits of one call that share a counter, in call order).
-    const riders = this.takeApprovals();
-    let counts: number[];
-    try {
-      counts = await this.store.guard.hit(riders.length ? [...riders, ...hits] : hits);
-    } catch (e) {
-      this.putBackApprovals(riders);
-      throw e;
-    }
-    if (riders.length) counts = counts.slice(riders.length);
+    const counts = await this.hitCarrying(this.takeApprovals(), hits);
     const taken = hits.filter((h) => h.add > 0);
     try {
       for (let i = 0; i < active.length; i++) {
@@ -235,16 +226,30 @@ export class Guard {
   async flush(): Promise<void> {
     const riders = this.takeApprovals();
     if (!riders.length) return;
-    const write = this.store.guard.hit(riders);
+    const write = this.hitCarrying(riders, []);
     this.writing.add(write);
     try {
       await write;
-    } catch (e) {
-      this.putBackApprovals(riders);
-      throw e;
     } finally {
       this.writing.delete(write);
     }
+  }
+
+  /**
+   * Counts `hits` with the waiting approvals `riders` in front of them, so a send's peek at its prefix's
+   * approvals sees them (every store merges the hits of one call that share a counter, in call order).
+   * Answers the counts of `hits`. If the call fails the riders wait again: a failed statement wrote nothing.
+   */
+  private hitCarrying(riders: CounterHit[], hits: CounterHit[]): Promise<number[]> {
+    // Not async: with nothing riding, a create's counters cost no extra promise.
+    if (!riders.length) return this.store.guard.hit(hits);
+    return this.store.guard.hit([...riders, ...hits]).then(
+      (counts) => counts.slice(riders.length),
+      (e: unknown) => {
+        for (const h of riders) this.wait(h);
+        throw e;
+      },
+    );
   }
 
   /**
@@ -265,7 +270,7 @@ export class Guard {
   /** Adds an approval count to those waiting, and makes sure the timer will write them. */
   private wait(h: CounterHit): void {
     if (this.closed) return;
-    const slot = `${h.key}\0${h.windowStart}`;
+    const slot = counterSlot(h);
     const waiting = this.approvals.get(slot);
     if (waiting) waiting.add += h.add;
     else this.approvals.set(slot, h);
@@ -279,11 +284,6 @@ export class Guard {
     clearTimeout(this.approvalTimer);
     this.approvalTimer = undefined;
     return riders;
-  }
-
-  /** Approvals whose statement failed wait again: a failed statement wrote nothing. */
-  private putBackApprovals(riders: CounterHit[]): void {
-    for (const h of riders) this.wait(h);
   }
 
   /** Lifts a block (operator action); the local cache forgets it at once, other nodes within seconds. */

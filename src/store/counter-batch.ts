@@ -9,7 +9,8 @@ export interface MergedHits {
   split(counts: number[]): number[][];
 }
 
-const slot = (h: CounterHit): string => (h.from === undefined ? `${h.key}\0${h.windowStart}` : `${h.key}\0${h.windowStart}\0${h.from}`);
+/** The counter (or span of counters) a hit counts on: hits with the same slot are one counter. */
+export const counterSlot = (h: CounterHit): string => (h.from === undefined ? `${h.key}\0${h.windowStart}` : `${h.key}\0${h.windowStart}\0${h.from}`);
 
 /** One distinct counter (or span of counters) of a batch, and the count the callers have reached on it while splitting. */
 interface Merged {
@@ -34,7 +35,7 @@ export function mergeHits(calls: readonly (readonly CounterHit[])[]): MergedHits
   const spans = new Map<string, Merged[]>();
   const refs = calls.map((hits) =>
     hits.map((h) => {
-      const s = slot(h);
+      const s = counterSlot(h);
       const m = bySlot.get(s);
       if (!m) {
         const fresh: Merged = { hit: { ...h }, running: 0 };
