@@ -16,10 +16,15 @@ export const counterSlot = (h: CounterHit): string => (h.from === undefined ? `$
 interface Merged {
   hit: CounterHit;
   running: number;
+  /** The spans of the same key: an add is counted by the spans of its own key only. */
+  spans: Merged[];
 }
 
 /** Whether a span (a hit with `from`) covers the window a hit of the same key counts in. */
 const covers = (span: CounterHit, h: CounterHit): boolean => h.windowStart >= span.from! && h.windowStart <= span.windowStart;
+
+/** Same counter: the key is known equal; window and span start decide. */
+const sameSlot = (a: CounterHit, b: CounterHit): boolean => a.windowStart === b.windowStart && a.from === b.from;
 
 /**
  * Merges hits so that shared counters (the account's daily creates, a prefix's hour) are written once per
@@ -29,40 +34,45 @@ const covers = (span: CounterHit, h: CounterHit): boolean => h.windowStart >= sp
  * So a limit still admits exactly as many requests as it allows, however they were batched.
  */
 export function mergeHits(calls: readonly (readonly CounterHit[])[]): MergedHits {
-  // Each caller's hit points straight at its merged counter, so splitting the counts back needs no lookups.
-  const bySlot = new Map<string, Merged>();
-  /** Spans by key: an add is counted by the spans of its own key only. */
-  const spans = new Map<string, Merged[]>();
+  // Grouped by key, then found by window within the key's few counters: no slot string is built per hit
+  // (two number-to-string conversions and a fresh string to hash each). Each caller's hit points straight
+  // at its merged counter, and each counter at its key's spans, so splitting needs no lookups at all.
+  const byKey = new Map<string, Merged[]>();
   const refs = calls.map((hits) =>
     hits.map((h) => {
-      const s = counterSlot(h);
-      const m = bySlot.get(s);
-      if (!m) {
-        const fresh: Merged = { hit: { ...h }, running: 0 };
-        bySlot.set(s, fresh);
-        if (h.from !== undefined) spans.set(h.key, [...(spans.get(h.key) ?? []), fresh]);
-        return fresh;
+      let group = byKey.get(h.key);
+      if (!group) byKey.set(h.key, (group = []));
+      for (const m of group) {
+        if (!sameSlot(m.hit, h)) continue;
+        m.hit.add += h.add;
+        m.hit.expiresAt = Math.max(m.hit.expiresAt, h.expiresAt);
+        return m;
       }
-      m.hit.add += h.add;
-      m.hit.expiresAt = Math.max(m.hit.expiresAt, h.expiresAt);
-      return m;
+      const fresh: Merged = { hit: { ...h }, running: 0, spans: [] };
+      group.push(fresh);
+      return fresh;
     }),
   );
-  const entries = [...bySlot.values()].sort(
-    (a, b) => (a.hit.key < b.hit.key ? -1 : a.hit.key > b.hit.key ? 1 : a.hit.windowStart - b.hit.windowStart || (a.hit.from ?? -Infinity) - (b.hit.from ?? -Infinity)),
-  );
+  const entries: Merged[] = [];
+  for (const key of [...byKey.keys()].sort()) {
+    const group = byKey.get(key)!;
+    const spans = group.filter((m) => m.hit.from !== undefined);
+    for (const m of group) m.spans = spans;
+    if (group.length > 1) group.sort((a, b) => a.hit.windowStart - b.hit.windowStart || (a.hit.from ?? -Infinity) - (b.hit.from ?? -Infinity));
+    for (const m of group) entries.push(m);
+  }
   return {
     merged: entries.map((e) => e.hit),
     split(counts: number[]): number[][] {
       // Running count per counter, starting from its value before the batch (after minus everything added).
       entries.forEach((e, i) => (e.running = counts[i]! - e.hit.add));
-      for (const e of entries) if (e.hit.from === undefined) for (const s of spans.get(e.hit.key) ?? []) if (covers(s.hit, e.hit)) s.running -= e.hit.add;
+      for (const e of entries) if (e.hit.from === undefined) for (const s of e.spans) if (covers(s.hit, e.hit)) s.running -= e.hit.add;
       return calls.map((hits, c) =>
         hits.map((h, i) => {
           const e = refs[c]![i]!;
           if (h.add !== 0) {
             e.running += h.add;
-            for (const s of spans.get(h.key) ?? []) if (covers(s.hit, h)) s.running += h.add;
+            for (const s of e.spans) if (covers(s.hit, h)) s.running += h.add;
           }
           return e.running;
         }),
