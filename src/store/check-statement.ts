@@ -23,3 +23,13 @@ export function checkable(now: string): string {
 export function countedCheck(record: VerificationRecord): AttemptResult {
   return { counted: true, record, transition: record.status === 'approved' || record.status === 'max_attempts_reached' ? record.status : null };
 }
+
+/** The empty code hash a check's record carries (see `Store.attempt`); zero bytes, so nothing can be written into it. */
+const NO_CODE_HASH = Buffer.alloc(0);
+
+/** `record` without its code material, as a check answers it (see `Store.attempt`). */
+export function withoutCode(record: VerificationRecord): VerificationRecord {
+  record.codeHash = NO_CODE_HASH;
+  record.codeSealed = null;
+  return record;
+}

@@ -110,6 +110,9 @@ export const VERIFICATION_COLUMNS = [
   'metadata', 'sandbox', 'app_name', 'message', 'payload',
 ] as const satisfies ReadonlyArray<keyof VerificationRow>;
 
+/** VERIFICATION_COLUMNS with the code material read as NULL, for a check's answer (see `Store.attempt`). */
+export const CHECKED_COLUMNS = VERIFICATION_COLUMNS.map((c) => (c === 'code_hash' || c === 'code_sealed' ? `NULL AS ${c}` : c)).join(', ');
+
 /**
  * A verification row from a statement in raw mode selecting VERIFICATION_COLUMNS in order: an array
  * is several times cheaper for better-sqlite3 to hand over than an object with 26 properties. Spelled

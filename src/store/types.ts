@@ -113,6 +113,9 @@ export interface Store {
   /**
    * In one transaction: count one check attempt if the verification is pending, unexpired and under
    * its cap; then apply the transition `decide` picks for the counted row (a pure function).
+   * The record answered leaves out the code material (`codeHash` empty, `codeSealed` null): nothing a
+   * check answers needs it, it does not travel with the check's events, and not reading it spares
+   * the driver a Buffer for each of the two columns on every check.
    */
   attempt(accountId: string, id: string, now: number, decide: (counted: VerificationRecord) => Transition | null, candidate?: CheckCandidate): Promise<AttemptResult>;
   /** pending -> `to`, only if still pending; clears the sealed code. False if it was not pending. */

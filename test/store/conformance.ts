@@ -453,6 +453,23 @@ export function storeConformance(name: string, open: () => Promise<{ store: Stor
       expect(await store.attempt(accountId, c.id, T0 + 1, decideWith(right), right)).toMatchObject({ counted: true, transition: 'approved', record: { attempts: 5, codeSealed: null } });
     });
 
+    it("a check's answer carries no code material, however it was decided; the stored row keeps it", async () => {
+      const wrong = { codeHash: Buffer.alloc(32, 8) };
+      const decideWith = (c: { codeHash: Buffer }) => (r: VerificationRecord) => decideCheck(r, c.codeHash.equals(r.codeHash));
+      const [a, b, closed] = ['+14155550141', '+14155550142', '+14155550143'].map((to) => record({ id: newId('ver', T0), to }));
+      for (const v of [a!, b!, closed!]) await store.insertVerification(v, { channel: 'sms', status: 'sandbox' }, T0);
+      await store.finish(closed!.id, 'canceled', T0);
+      const noCode = (r: { record: VerificationRecord | null }) => [r.record?.status, r.record?.codeHash.length, r.record?.codeSealed];
+      // One alone, two in one turn (PostgreSQL batches them), a closed one (not counted), and the `decide` path.
+      expect(noCode(await store.attempt(accountId, a!.id, T0 + 1, decideWith(wrong), wrong))).toEqual(['pending', 0, null]);
+      const together = await Promise.all([a!, b!].map((v) => store.attempt(accountId, v.id, T0 + 1, decideWith(wrong), wrong)));
+      expect(together.map(noCode)).toEqual([['pending', 0, null], ['pending', 0, null]]);
+      expect(noCode(await store.attempt(accountId, closed!.id, T0 + 1, decideWith(wrong), wrong))).toEqual(['canceled', 0, null]);
+      expect(noCode(await store.attempt(accountId, b!.id, T0 + 1, decideWith(wrong)))).toEqual(['pending', 0, null]);
+      const stored = await store.getVerification(accountId, a!.id);
+      expect([stored?.attempts, stored?.codeHash, stored?.codeSealed]).toEqual([2, Buffer.alloc(32, 7), Buffer.from('sealed')]);
+    });
+
     it('checks of several verifications arriving together are each counted and decided on their own', async () => {
       const right = { codeHash: Buffer.alloc(32, 7) };
       const wrong = { codeHash: Buffer.alloc(32, 8) };

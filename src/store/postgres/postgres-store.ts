@@ -3,13 +3,13 @@ import pg from 'pg';
 import type { AccountSettings } from '../../core/account-settings.js';
 import { OtpError } from '../../core/errors.js';
 import type { Account, ApiKeyRecord, Channel, SendStatus, TemplateRecord, VerificationRecord } from '../../core/types.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
+import { CHECKED_COLUMNS, fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, type SendRow, type VerificationRow } from '../rows.js';
 import type { AttemptResult, CheckCandidate, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { PostgresDialectStore } from './dialect-store.js';
 import { PostgresGuardStore } from './guard-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWebhookStore } from './webhook-store.js';
-import { checkable, checkSet, countedCheck } from '../check-statement.js';
+import { checkable, checkSet, countedCheck, withoutCode } from '../check-statement.js';
 import { TurnBatch } from '../turn-batch.js';
 
 type Q = pg.Pool | pg.PoolClient;
@@ -28,7 +28,7 @@ interface PendingAttempt {
 type Row = Record<string, unknown>;
 
 /** One check: count, compare and transition ($1 now, $2 id, $3 account, $4 the candidate's hash). */
-const CHECK_ONE = `UPDATE verifications SET ${checkSet('$1', '$4')} WHERE id = $2 AND account_id = $3 AND ${checkable('$1')} RETURNING *`;
+const CHECK_ONE = `UPDATE verifications SET ${checkSet('$1', '$4')} WHERE id = $2 AND account_id = $3 AND ${checkable('$1')} RETURNING ${CHECKED_COLUMNS}`;
 /** The turn's checks (see attemptMany); the candidate's hash is named apart from the row's code_hash. */
 const CHECK_MANY = `WITH c AS (
     SELECT o, id, account_id, decode(code_hash, 'hex') AS candidate, now
@@ -37,7 +37,7 @@ const CHECK_MANY = `WITH c AS (
   UPDATE verifications v SET ${checkSet('c.now', 'c.candidate')}
   FROM c
   WHERE v.id = c.id AND v.account_id = c.account_id AND ${checkable('c.now')}
-  RETURNING c.o, to_jsonb(v) AS r`;
+  RETURNING c.o, to_jsonb(v) - 'code_hash' - 'code_sealed' AS r`;
 
 /** Arbitrary constant naming otpd's migration lock. */
 const MIGRATION_LOCK = 0x6f747064;
@@ -476,6 +476,12 @@ export class PostgresStore implements Store {
     return r ? toVerification(r) : null;
   }
 
+  /** Like `current`, without the code material: what a check answers (see `Store.attempt`). */
+  private async checked(accountId: string, id: string, c: Q = this.pool): Promise<VerificationRecord | null> {
+    const [r] = await this.q<VerificationRow>(`SELECT ${CHECKED_COLUMNS} FROM verifications WHERE id = $1 AND account_id = $2`, [id, accountId], c);
+    return r ? withoutCode(toVerification(r)) : null;
+  }
+
   async findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null> {
     const [r] = await this.q<VerificationRow>(
       "SELECT * FROM verifications WHERE account_id = $1 AND to_addr = $2 ORDER BY (status = 'pending') DESC, id DESC LIMIT 1",
@@ -504,12 +510,12 @@ export class PostgresStore implements Store {
          RETURNING *`,
         [now, id, accountId],
       );
-      if (!rows[0]) return { counted: false, record: await this.current(accountId, id, c) };
+      if (!rows[0]) return { counted: false, record: await this.checked(accountId, id, c) };
       const record = toVerification(rows[0]);
       const transition = decide(record);
-      if (transition === null) return { counted: true, record, transition };
+      if (transition === null) return { counted: true, record: withoutCode(record), transition };
       await c.query("UPDATE verifications SET status = $1, code_sealed = NULL, updated_at = $2 WHERE id = $3 AND status = 'pending'", [transition, now, id]);
-      return { counted: true, record: { ...record, status: transition, codeSealed: null }, transition };
+      return { counted: true, record: withoutCode({ ...record, status: transition }), transition };
     });
   }
 
@@ -520,8 +526,8 @@ export class PostgresStore implements Store {
    */
   private async attemptInOneStatement(accountId: string, id: string, now: number, candidate: CheckCandidate): Promise<AttemptResult> {
     const [row] = await this.q<VerificationRow>(CHECK_ONE, [now, id, accountId, candidate.codeHash]);
-    if (!row) return { counted: false, record: await this.current(accountId, id) };
-    return countedCheck(toVerification(row));
+    if (!row) return { counted: false, record: await this.checked(accountId, id) };
+    return countedCheck(withoutCode(toVerification(row)));
   }
 
   /**
@@ -549,7 +555,7 @@ export class PostgresStore implements Store {
     input.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const rows = await this.q<{ o: number; r: VerificationRow }>(CHECK_MANY, [JSON.stringify(input)]);
     const out: Array<AttemptResult | null> = batch.map(() => null);
-    for (const { o, r } of rows) out[o] = countedCheck(toVerification(jsonbVerification(r)));
+    for (const { o, r } of rows) out[o] = countedCheck(withoutCode(toVerification(r)));
     return out;
   }
 

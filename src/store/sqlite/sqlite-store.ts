@@ -8,15 +8,17 @@ import { OtpError } from '../../core/errors.js';
 import type { AttemptResult, CheckCandidate, DeliveryJob, ReceiptResult, IdempotencyInput, InsertResult, NewSend, SendResult, SigningKeyRecord, Store, Transition } from '../types.js';
 import { SqliteDialectStore } from './dialect-store.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
-import { checkable, checkSet, countedCheck } from '../check-statement.js';
+import { checkable, checkSet, countedCheck, withoutCode } from '../check-statement.js';
 import { GroupCommit, LOCK_WAIT_MS } from './group-commit.js';
 import { SqliteGuardStore } from './guard-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWebhookStore } from './webhook-store.js';
-import { fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, verificationValues, type SendRow, type VerificationRow } from '../rows.js';
+import { CHECKED_COLUMNS, fromVerification, toAccount, toApiKey, toSend, toSigningKey, toTemplate, toVerification, VERIFICATION_COLUMNS, verificationRowOf, verificationValues, type SendRow, type VerificationRow } from '../rows.js';
 
 const COLUMNS = VERIFICATION_COLUMNS.join(', ');
 const SELECT_BY_ID = `SELECT ${COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
+/** SELECT_BY_ID without the code material, for a check's answer (see `Store.attempt`): each blob read is a Buffer better-sqlite3 makes. */
+const SELECT_CHECKED_BY_ID = `SELECT ${CHECKED_COLUMNS} FROM verifications WHERE id = ? AND account_id = ?`;
 /**
  * One check: count, compare and transition (see attemptInOneStatement). No RETURNING clause: SQLite
  * buffers RETURNING rows in a temporary B-tree it opens and frees on every run, which costs more than
@@ -250,6 +252,12 @@ export class SqliteStore implements Store {
     return values ? toVerification(verificationRowOf(values)) : null;
   }
 
+  /** Like `current`, without the code material: what a check answers (see `Store.attempt`). */
+  private checked(accountId: string, id: string): VerificationRecord | null {
+    const values = this.raw(SELECT_CHECKED_BY_ID).get(id, accountId) as unknown[] | undefined;
+    return values ? withoutCode(toVerification(verificationRowOf(values))) : null;
+  }
+
   async findLatestForRecipient(accountId: string, to: string): Promise<VerificationRecord | null> {
     const r = (this.s("SELECT * FROM verifications WHERE account_id = ? AND to_addr = ? AND status = 'pending' ORDER BY id DESC LIMIT 1").get(accountId, to) ??
       this.s('SELECT * FROM verifications WHERE account_id = ? AND to_addr = ? ORDER BY id DESC LIMIT 1').get(accountId, to)) as VerificationRow | undefined;
@@ -270,12 +278,12 @@ export class SqliteStore implements Store {
        WHERE id = ? AND account_id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts
        RETURNING *`,
     ).get(now, id, accountId, now) as VerificationRow | undefined;
-    if (!row) return { counted: false, record: this.current(accountId, id) };
+    if (!row) return { counted: false, record: this.checked(accountId, id) };
     const record = toVerification(row);
     const transition = decide(record);
-    if (transition === null) return { counted: true, record, transition };
+    if (transition === null) return { counted: true, record: withoutCode(record), transition };
     this.finishStmt().run(transition, now, id);
-    return { counted: true, record: { ...record, status: transition, codeSealed: null }, transition };
+    return { counted: true, record: withoutCode({ ...record, status: transition }), transition };
   };
 
   async attempt(
@@ -293,7 +301,7 @@ export class SqliteStore implements Store {
   private attemptInOneStatement(accountId: string, id: string, now: number, { codeHash }: CheckCandidate): AttemptResult {
     const counted = this.s(COUNT_COMPARE_TRANSITION).run(now, codeHash, codeHash, id, accountId, now).changes === 1;
     // Read back in the same transaction: what the UPDATE left, as RETURNING would have answered.
-    const record = this.current(accountId, id);
+    const record = this.checked(accountId, id);
     if (!counted || !record) return { counted: false, record };
     return countedCheck(record);
   }
