@@ -22,9 +22,10 @@ const USAGE = `npm run bench:instructions -- [options]
 Counts, with valgrind's callgrind, the instructions otpd's main thread executes per sandbox
 create+check pair on SQLite. otpd runs with V8 in its predictable mode (node --predictable, fixed
 hash and random seeds): garbage collection and JIT compilation happen on the main thread and are
-counted, in the same way every run. Rounds of one build then agree within about 1.3 %, and one build
-checked out twice read 0.990, where pairs/s on a shared VM wander by 30 %: take the median of
---rounds 3, and trust a change of 2 % or more. It leaves out the kernel (system calls) and waiting,
+counted, in the same way every run. Rounds of one build then agree within about 1.3 % on a quiet
+machine, and one build checked out twice read 0.990, where pairs/s on a shared VM wander by 30 %. The
+load generator runs outside valgrind, so a busy machine changes how requests batch (rounds up to 9 %
+apart): run nothing else meanwhile, take the median of --rounds 3, and trust 2 % or more only then. It leaves out the kernel (system calls) and waiting,
 and an instruction of one kind costs more time than another: confirm a gain with
 \`npm run bench -- --against\` when the machine allows.
 
