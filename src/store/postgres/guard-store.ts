@@ -31,11 +31,12 @@ export class PostgresGuardStore implements GuardStore {
 
   private async hitNow(hits: CounterHit[]): Promise<number[]> {
     // One statement bumps every counter and reads the peeked ones (add 0) without writing a row version
-    // for them; the caller's order is restored by key. Hits come sorted (mergeHits), so concurrent
-    // statements lock shared rows in the same order and cannot deadlock. A span (a hit with `from`) is
-    // the sum after the adds: the statement's own snapshot does not see its upserts, so the rows it
-    // upserted are summed from what the upsert returned, the others from the snapshot.
-    const rows = await this.counters<{ key: string; window_start: Num; f: Num | null; count: Num }>(
+    // for them. Hits come sorted (mergeHits), so concurrent statements lock shared rows in the same order
+    // and cannot deadlock. A span (a hit with `from`) is the sum after the adds: the statement's own
+    // snapshot does not see its upserts, so the rows it upserted are summed from what the upsert
+    // returned, the others from the snapshot. Each row answers its hit's ordinal (merged hits are
+    // distinct counters), so the counts go back in place without matching keys.
+    const rows = await this.counters<{ o: Num; count: Num }>(
       `WITH t AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS t(k, w, a, e, f, o)),
        up AS (
          INSERT INTO rate_counters (key, window_start, count, expires_at)
@@ -43,11 +44,11 @@ export class PostgresGuardStore implements GuardStore {
          ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + excluded.count
          RETURNING key, window_start, count
        )
-       SELECT key, window_start, NULL::bigint AS f, count::bigint AS count FROM up
+       SELECT t.o::int AS o, up.count::bigint AS count FROM t JOIN up ON up.key = t.k AND up.window_start = t.w WHERE t.a <> 0 AND t.f IS NULL
        UNION ALL
-       SELECT r.key, r.window_start, NULL::bigint, r.count::bigint FROM t JOIN rate_counters r ON r.key = t.k AND r.window_start = t.w WHERE t.a = 0 AND t.f IS NULL
+       SELECT t.o::int, r.count::bigint FROM t JOIN rate_counters r ON r.key = t.k AND r.window_start = t.w WHERE t.a = 0 AND t.f IS NULL
        UNION ALL
-       SELECT t.k, t.w, t.f,
+       SELECT t.o::int,
          (SELECT coalesce(sum(r.count), 0) FROM rate_counters r
            WHERE r.key = t.k AND r.window_start BETWEEN t.f AND t.w
              AND NOT EXISTS (SELECT 1 FROM up WHERE up.key = r.key AND up.window_start = r.window_start))
@@ -55,9 +56,10 @@ export class PostgresGuardStore implements GuardStore {
        FROM t WHERE t.f IS NOT NULL`,
       [hits.map((h) => h.key), hits.map((h) => h.windowStart), hits.map((h) => h.add), hits.map((h) => h.expiresAt), hits.map((h) => h.from ?? null)],
     );
-    const slot = (key: string, w: number, f: number | null | undefined) => `${key}\0${w}\0${f ?? ''}`;
-    const by = new Map(rows.map((r) => [slot(r.key, num(r.window_start), r.f === null ? null : num(r.f)), num(r.count)]));
-    return hits.map((h) => by.get(slot(h.key, h.windowStart, h.from)) ?? h.add);
+    // A counter with no row (a peek at an empty window) reads as its add, which is 0.
+    const counts = hits.map((h) => h.add);
+    for (const r of rows) counts[num(r.o) - 1] = num(r.count);
+    return counts;
   }
 
   async purgeCounters(now: number, limit: number): Promise<number> {
