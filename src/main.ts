@@ -119,10 +119,22 @@ export function openStore(config: Readonly<Config>): Store {
 
 /** Builds every component, migrates the store and loads the signing keys; does not listen. */
 export async function createOtpd(config: Readonly<Config>, o: Overrides = {}): Promise<Otpd> {
+  const store = openStore(config);
+  try {
+    return await assemble(config, o, store);
+  } catch (e) {
+    // A setting refused after the store opened (a provider missing a credential, say): nothing keeps
+    // the database open, or a checkpoint thread or a pool running, for a service that never started.
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** createOtpd's work once the store is open. */
+async function assemble(config: Readonly<Config>, o: Overrides, store: Store): Promise<Otpd> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config);
   const secrets = new Secrets(config.secret);
-  const store = openStore(config);
   await store.migrate();
   const metrics = new Metrics();
   const bus = new EventBus((e, ev) => logger.error({ err: e, event: ev.type, verification_id: ev.verification.id }, 'event listener failed'));

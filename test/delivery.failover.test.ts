@@ -1,5 +1,8 @@
 // Failover through real HTTP SMS peers: the first provider answering 500 hands the send to the next, and the record shows both.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, waitFor, type TestServer } from './helpers/server.js';
@@ -87,7 +90,16 @@ describe('sms failover across providers', () => {
     expect(sent.sends[0].error).toBeUndefined();
   });
 
-  it('refuses to start with half a provider configuration', async () => {
-    await expect(startServer({ env: { OTPD_VONAGE_API_KEY: 'only-the-key' } })).rejects.toThrow(/vonage SMS needs OTPD_VONAGE_API_SECRET and OTPD_VONAGE_FROM/);
+  it('refuses to start with half a provider configuration, and closes the database it had opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpd-refused-'));
+    try {
+      await expect(startServer({ dir, env: { OTPD_VONAGE_API_KEY: 'only-the-key' } })).rejects.toThrow(/vonage SMS needs OTPD_VONAGE_API_SECRET and OTPD_VONAGE_FROM/);
+      // The store was opened and migrated before the setting was refused; SQLite removes its WAL when
+      // the last connection closes, so a WAL left behind means a connection still open.
+      expect(existsSync(join(dir, 'otpd.sqlite'))).toBe(true);
+      expect(existsSync(join(dir, 'otpd.sqlite-wal'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -73,6 +73,10 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     logger: pino({ level: 'info' }, logs),
     consoleOut,
     worker: { pollMs: 50 },
+  }).catch((e: unknown) => {
+    // A server refused at start (a test of bad settings) leaves no folder behind either.
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    throw e;
   });
   await bootstrap(otpd, logs);
   const { key: sandboxKey } = await otpd.accounts.createKey('default', { sandbox: true });
