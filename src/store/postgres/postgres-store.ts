@@ -29,6 +29,8 @@ type Row = Record<string, unknown>;
 
 /** One check: count, compare and transition ($1 now, $2 id, $3 account, $4 the candidate's hash). */
 const CHECK_ONE = `UPDATE verifications SET ${checkSet('$1', '$4')} WHERE id = $2 AND account_id = $3 AND ${checkable('$1')} RETURNING ${CHECKED_COLUMNS}`;
+/** A verification without its code material, as a check answers it (see `Store.attempt`). */
+const SELECT_CHECKED_BY_ID = `SELECT ${CHECKED_COLUMNS} FROM verifications WHERE id = $1 AND account_id = $2`;
 /** The turn's checks (see attemptMany); the candidate's hash is named apart from the row's code_hash. */
 const CHECK_MANY = `WITH c AS (
     SELECT o, id, account_id, decode(code_hash, 'hex') AS candidate, now
@@ -478,7 +480,7 @@ export class PostgresStore implements Store {
 
   /** Like `current`, without the code material: what a check answers (see `Store.attempt`). */
   private async checked(accountId: string, id: string, c: Q = this.pool): Promise<VerificationRecord | null> {
-    const [r] = await this.q<VerificationRow>(`SELECT ${CHECKED_COLUMNS} FROM verifications WHERE id = $1 AND account_id = $2`, [id, accountId], c);
+    const [r] = await this.q<VerificationRow>(SELECT_CHECKED_BY_ID, [id, accountId], c);
     return r ? withoutCode(toVerification(r)) : null;
   }
 
