@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runLoad, type LoadResult, type WindowFigures } from './client.js';
+import { cpuShares, cpuSnapshot, describeCpuShares, type CpuShares } from './cpu-shares.js';
 import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
@@ -125,7 +126,7 @@ if (!Number.isInteger(windowSeconds) || windowSeconds < 0) fail(`--windows ${arg
 
 /** One otpd run: the load figures plus resident memory, database size and the preload it started from. */
 type Contents = Awaited<ReturnType<typeof dbContents>>;
-type Measured = LoadResult & { rss?: RssReport; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult; delivered?: number };
+type Measured = LoadResult & { rss?: RssReport; cpuShares?: CpuShares; withPostgres?: boolean; dbBytesStart?: number; dbBytesEnd?: number; contentsStart?: Contents; contentsEnd?: Contents; preload?: PreloadResult; delivered?: number };
 
 /** One round: the bare ceiling, the yardstick when asked for, each store, and their ratios. */
 interface Run {
@@ -147,12 +148,18 @@ function cpuMicros(pid: number | undefined): number | null {
   }
 }
 
-/** Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine) and its RSS. */
-async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0, sink?: SmsSink): Promise<Measured> {
+/**
+ * Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine), its
+ * RSS, and where the machine's CPU went meanwhile (with PostgreSQL's processes when `withPostgres`).
+ */
+async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0, sink?: SmsSink, withPostgres = false): Promise<Measured> {
   const before = cpuMicros(pid);
+  const shares = cpuSnapshot(pid, withPostgres);
   const rss = sampleRss(pid, warmup * 1000);
   const r: Measured = await runLoad(url, key, concurrency, duration, warmup, windows, sink);
   r.rss = rss.stop();
+  r.cpuShares = cpuShares(shares, cpuSnapshot(pid, withPostgres));
+  r.withPostgres = withPostgres;
   const after = cpuMicros(pid);
   if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
   return r;
@@ -209,7 +216,7 @@ async function runOtpd(store: string, dir: string, concurrency: number, duration
     const key = createKey(cli, env, !sink);
     const dbBytesStart = await dbBytes(db.target);
     const contentsStart = await dbContents(db.target);
-    const r = await measured(`http://127.0.0.1:${port}`, key, otpd.pid, concurrency, duration, warmup, windowSeconds, sink);
+    const r = await measured(`http://127.0.0.1:${port}`, key, otpd.pid, concurrency, duration, warmup, windowSeconds, sink, store === 'postgres');
     return { ...r, dbBytesStart, dbBytesEnd: await dbBytes(db.target), contentsStart, contentsEnd: await dbContents(db.target), preload: loaded, delivered: sink?.received() };
   } finally {
     await stop(otpd);
@@ -397,6 +404,7 @@ function print(
     for (const [store, r] of Object.entries(run.otpd)) {
       const g = r.rss;
       const w = g && g.windowSeconds >= 60 ? ['first minute', 'last minute'] : [`first ${fmt(g?.windowSeconds ?? NaN)} s`, `last ${fmt(g?.windowSeconds ?? NaN)} s`];
+      if (r.cpuShares) lines.push(`cpu otpd (${store})${tag(i)}: ${describeCpuShares(r.cpuShares, r.withPostgres ?? false)}`);
       if (g) lines.push(`rss growth over the run, otpd (${store})${tag(i)}: ${g.growthMB >= 0 ? '+' : ''}${fmt(g.growthMB)} MB (${w[0]} avg ${fmt(g.firstAvgMB)} → ${w[1]} avg ${fmt(g.lastAvgMB)} MB)`);
       if (r.preload) lines.push(`preload otpd (${store})${tag(i)}: ${r.preload.rows.toLocaleString('en')} verifications in ${fmt(r.preload.seconds)} s, ${mb(r.preload.bytes)} MB`);
       if (r.dbBytesStart !== undefined && r.dbBytesEnd !== undefined) lines.push(`db size otpd (${store})${tag(i)}: ${mb(r.dbBytesStart)} MB at start → ${mb(r.dbBytesEnd)} MB at end`);
@@ -421,7 +429,7 @@ function print(
     }
   }
   lines.push(...notes);
-  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run)');
+  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run; cpu lines: CPU time over the run from /proc, each as a share of one core, idle as a share of the machine; a main thread near 100 % is what bounds the run, one well below it with the machine partly idle means otpd waits, on PostgreSQL’s round trips say)');
   process.stdout.write(lines.join('\n') + '\n');
 }
 
