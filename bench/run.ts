@@ -429,7 +429,7 @@ function print(
     }
   }
   lines.push(...notes);
-  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run; cpu lines: CPU time over the run from /proc, each as a share of one core, idle as a share of the machine; a main thread near 100 % is what bounds the run, one well below it with the machine partly idle means otpd waits, on PostgreSQL’s round trips say)');
+  lines.push('(latencies in ms, measured by the client; µs CPU/pair = server user+system CPU time per create+check pair; RSS in MB, sampled every second after warm-up; db MB = SQLite file + -wal, or the schema’s tables with indexes, at the end of the run; cpu lines: CPU time over the run from /proc, each as a share of one core, idle as a share of the machine; a main thread near 100 % is what bounds the run; on a VM, idle time beside a main thread below it need not mean otpd waits: see the README)');
   process.stdout.write(lines.join('\n') + '\n');
 }
 
