@@ -85,6 +85,12 @@ export function cpuSnapshot(pid: number | undefined, withPostgres: boolean): Cpu
   };
 }
 
+/** CPU time the whole server process used between two snapshots, in µs; null without /proc. */
+export function serverCpuMicros(a: CpuSnapshot, b: CpuSnapshot): number | null {
+  if (a.processTicks === null || b.processTicks === null) return null;
+  return ((b.processTicks - a.processTicks) / TICKS_PER_SECOND) * 1e6;
+}
+
 /** The shares between two snapshots; undefined when /proc could not tell (not Linux, or the server gone). */
 export function cpuShares(a: CpuSnapshot, b: CpuSnapshot, cores = cpus().length): CpuShares | undefined {
   const seconds = (b.atMs - a.atMs) / 1000;

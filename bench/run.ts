@@ -1,13 +1,13 @@
 // `npm run bench`: drives a bare node:http server and otpd (sandbox key) with the same client, prints the table.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runLoad, type LoadResult, type WindowFigures } from './client.js';
-import { cpuShares, cpuSnapshot, describeCpuShares, type CpuShares } from './cpu-shares.js';
+import { cpuShares, cpuSnapshot, describeCpuShares, serverCpuMicros, type CpuShares } from './cpu-shares.js';
 import { sampleRss, type RssReport } from './memory.js';
 import { dbBytes, dbContents, mb, preload, type PreloadResult, type Target } from './preload.js';
 import { slowRounds } from './slow-spells.js';
@@ -138,30 +138,20 @@ interface Run {
   ratios: Record<string, number>;
 }
 
-/** CPU time (user + system) a process has used so far, in µs, from /proc (Linux). */
-function cpuMicros(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Runs the load and adds the server's CPU µs per pair (steadier than pairs/s on a shared machine), its
  * RSS, and where the machine's CPU went meanwhile (with PostgreSQL's processes when `withPostgres`).
  */
 async function measured(url: string, key: string, pid: number | undefined, concurrency: number, duration: number, warmup: number, windows = 0, sink?: SmsSink, withPostgres = false): Promise<Measured> {
-  const before = cpuMicros(pid);
-  const shares = cpuSnapshot(pid, withPostgres);
+  const before = cpuSnapshot(pid, withPostgres);
   const rss = sampleRss(pid, warmup * 1000);
   const r: Measured = await runLoad(url, key, concurrency, duration, warmup, windows, sink);
   r.rss = rss.stop();
-  r.cpuShares = cpuShares(shares, cpuSnapshot(pid, withPostgres));
+  const after = cpuSnapshot(pid, withPostgres);
+  r.cpuShares = cpuShares(before, after);
   r.withPostgres = withPostgres;
-  const after = cpuMicros(pid);
-  if (before !== null && after !== null && r.allPairs > 0) r.cpuMicrosPerPair = (after - before) / r.allPairs;
+  const used = serverCpuMicros(before, after);
+  if (used !== null && r.allPairs > 0) r.cpuMicrosPerPair = used / r.allPairs;
   return r;
 }
 

@@ -1,6 +1,6 @@
 // The bench's CPU shares: the arithmetic between two snapshots, and that /proc's counters book a busy main thread to it.
 import { describe, expect, it } from 'vitest';
-import { cpuShares, cpuSnapshot, describeCpuShares, type CpuSnapshot } from '../bench/cpu-shares.js';
+import { cpuShares, cpuSnapshot, describeCpuShares, serverCpuMicros, type CpuSnapshot } from '../bench/cpu-shares.js';
 
 const at = (atMs: number, o: Partial<CpuSnapshot>): CpuSnapshot => ({
   atMs, mainTicks: 0, processTicks: 0, postgresTicks: 0, selfMicros: 0, idleTicks: 0, allTicks: 0, ...o,
@@ -19,6 +19,9 @@ describe('bench cpu shares', () => {
     expect(s.machineIdle).toBeCloseTo(15);
     expect(describeCpuShares(s, true)).toBe('main thread 95 %, other threads 25 %, PostgreSQL 60 %, load generator 30 % (each of a core), machine idle 15 % of 2 cores');
     expect(describeCpuShares(s, false)).not.toContain('PostgreSQL');
+    // The whole server: 1,200 ticks, 12 s (the bench's µs CPU a pair divides this by the pairs).
+    expect(serverCpuMicros(a, b)).toBe(12e6);
+    expect(serverCpuMicros(at(0, { processTicks: null }), b)).toBeNull();
   });
 
   it('answers nothing when /proc could not tell', () => {
